@@ -1,0 +1,121 @@
+package kernels
+
+import "math"
+
+// Dot returns Σ a[i]·b[i] over len(a) elements (b must be at least as long).
+func Dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		s0 += a[i]*b[i] + a[i+4]*b[i+4]
+		s1 += a[i+1]*b[i+1] + a[i+5]*b[i+5]
+		s2 += a[i+2]*b[i+2] + a[i+6]*b[i+6]
+		s3 += a[i+3]*b[i+3] + a[i+7]*b[i+7]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// DotBF16 returns Σ bf16(w[i])·x[i] over len(w) elements.
+func DotBF16(w []uint16, x []float32) float32 {
+	x = x[:len(w)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += math.Float32frombits(uint32(w[i])<<16) * x[i]
+		s1 += math.Float32frombits(uint32(w[i+1])<<16) * x[i+1]
+		s2 += math.Float32frombits(uint32(w[i+2])<<16) * x[i+2]
+		s3 += math.Float32frombits(uint32(w[i+3])<<16) * x[i+3]
+	}
+	for ; i < len(w); i++ {
+		s0 += math.Float32frombits(uint32(w[i])<<16) * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// AXPY computes y[i] += a·x[i] over len(x) elements.
+func AXPY(y []float32, a float32, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// RMSNorm writes dst[i] = x[i] / sqrt(mean(x²) + eps) · w[i] (w may be nil
+// for no gain). The sum is accumulated in float64.
+func RMSNorm(dst, x, w []float32, eps float32) {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	inv := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	if w == nil {
+		for i, v := range x {
+			dst[i] = v * inv
+		}
+		return
+	}
+	w = w[:len(x)]
+	for i, v := range x {
+		dst[i] = v * inv * w[i]
+	}
+}
+
+// Softmax replaces x by exp(x - max) / Σ exp(x - max), in place.
+func Softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// SwiGLU writes gate[i] = silu(gate[i]) · up[i], where silu(v) = v / (1 + e^−v).
+func SwiGLU(gate, up []float32) {
+	up = up[:len(gate)]
+	for i, g := range gate {
+		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// RoPENeoX rotates a vector of heads (head dimension hd, laid out head after
+// head) in place by the "rotate half" convention of Hugging Face checkpoints:
+// element i pairs with i+rot/2 for i < rot/2, where rot ≤ hd is the number of
+// rotated dimensions; cos and sin have rot/2 entries for the position.
+func RoPENeoX(x []float32, hd, rot int, cos, sin []float32) {
+	half := rot / 2
+	for h := 0; h+hd <= len(x); h += hd {
+		v := x[h : h+rot]
+		for i := range half {
+			a, b := v[i], v[i+half]
+			v[i] = a*cos[i] - b*sin[i]
+			v[i+half] = a*sin[i] + b*cos[i]
+		}
+	}
+}
+
+// Argmax returns the index of the largest value (the first on ties).
+func Argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}

@@ -1,0 +1,163 @@
+package llama
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/upgtools/upg/kernels"
+	"github.com/upgtools/upg/model"
+)
+
+// buffers are the activations of one forward call, reused between calls and
+// grown only when a longer batch arrives.
+type buffers struct {
+	n        int
+	x, xb    []float32 // [n, hidden] residual stream, normed copy
+	q        []float32 // [n, heads·hd]
+	k, v     []float32 // [n, kv·hd]
+	att      []float32 // [n, heads·hd] attention output
+	gate, up []float32 // [n, ffn]
+	cos, sin []float32 // [n, rotDim/2]
+}
+
+func (b *buffers) ensure(c *model.Config, n int) {
+	if n <= b.n {
+		return
+	}
+	qd, kvd := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	b.n = n
+	b.x, b.xb = make([]float32, n*c.Hidden), make([]float32, n*c.Hidden)
+	b.q, b.att = make([]float32, n*qd), make([]float32, n*qd)
+	b.k, b.v = make([]float32, n*kvd), make([]float32, n*kvd)
+	b.gate, b.up = make([]float32, n*c.FFN), make([]float32, n*c.FFN)
+	b.cos, b.sin = make([]float32, n*c.Rope.Dim/2), make([]float32, n*c.Rope.Dim/2)
+}
+
+// Forward implements model.Model: the whole batch of tokens goes through
+// each layer as matrix-matrix products (prefill), one token is a
+// matrix-vector product (decode).
+func (m *Model) Forward(c *model.Cache, tokens []int, logits []float32, all bool) error {
+	cfg := &m.cfg
+	n := len(tokens)
+	if n == 0 {
+		return fmt.Errorf("forward: no tokens")
+	}
+	if err := c.Reserve(n); err != nil {
+		return err
+	}
+	want := cfg.Vocab
+	if all {
+		want *= n
+	}
+	if len(logits) < want {
+		return fmt.Errorf("forward: logits buffer has %d values, need %d", len(logits), want)
+	}
+	for _, t := range tokens {
+		if t < 0 || t >= cfg.Vocab {
+			return fmt.Errorf("forward: token id %d outside the vocabulary (%d)", t, cfg.Vocab)
+		}
+	}
+	b := &m.buf
+	b.ensure(cfg, n)
+	H, pos0 := cfg.Hidden, c.Len()
+	for t, tok := range tokens {
+		m.Embed.Row(tok, b.x[t*H:(t+1)*H])
+	}
+	half := cfg.Rope.Dim / 2
+	for t := range n {
+		cfg.Rope.CosSin(pos0+t, pos0+n, b.cos[t*half:(t+1)*half], b.sin[t*half:(t+1)*half])
+	}
+	for l := range m.Layers {
+		m.layer(l, c, n, pos0)
+	}
+	c.Advance(n)
+	first := 0
+	if !all {
+		first = n - 1
+	}
+	for t := first; t < n; t++ {
+		kernels.RMSNorm(b.xb[t*H:(t+1)*H], b.x[t*H:(t+1)*H], m.Norm, cfg.RMSEps)
+	}
+	m.Head.MatMul(m.pool, logits, b.xb[first*H:n*H], n-first)
+	return nil
+}
+
+// layer runs decoder block l on the n tokens in the buffers:
+// x += o_proj(attn(rope(q), rope(k), v)); x += down(silu(gate(xn)) * up(xn)).
+func (m *Model) layer(l int, c *model.Cache, n, pos0 int) {
+	cfg, b, L := &m.cfg, &m.buf, &m.Layers[l]
+	H := cfg.Hidden
+	qd, kvd := cfg.Heads*cfg.HeadDim, cfg.KVHeads*cfg.HeadDim
+	half := cfg.Rope.Dim / 2
+	for t := range n {
+		kernels.RMSNorm(b.xb[t*H:(t+1)*H], b.x[t*H:(t+1)*H], L.AttnNorm, cfg.RMSEps)
+	}
+	L.Q.MatMul(m.pool, b.q, b.xb[:n*H], n)
+	L.K.MatMul(m.pool, b.k, b.xb[:n*H], n)
+	L.V.MatMul(m.pool, b.v, b.xb[:n*H], n)
+	for t := range n {
+		addBias(b.q[t*qd:(t+1)*qd], L.QB)
+		addBias(b.k[t*kvd:(t+1)*kvd], L.KB)
+		addBias(b.v[t*kvd:(t+1)*kvd], L.VB)
+		cs, sn := b.cos[t*half:(t+1)*half], b.sin[t*half:(t+1)*half]
+		kernels.RoPENeoX(b.q[t*qd:(t+1)*qd], cfg.HeadDim, cfg.Rope.Dim, cs, sn)
+		kernels.RoPENeoX(b.k[t*kvd:(t+1)*kvd], cfg.HeadDim, cfg.Rope.Dim, cs, sn)
+	}
+	copy(c.K[l][pos0*kvd:(pos0+n)*kvd], b.k[:n*kvd])
+	copy(c.V[l][pos0*kvd:(pos0+n)*kvd], b.v[:n*kvd])
+	m.attention(l, c, n, pos0)
+	L.O.MatMul(m.pool, b.xb, b.att[:n*qd], n)
+	for t := range n {
+		addBias(b.xb[t*H:(t+1)*H], L.OB)
+		kernels.AXPY(b.x[t*H:(t+1)*H], 1, b.xb[t*H:(t+1)*H])
+		kernels.RMSNorm(b.xb[t*H:(t+1)*H], b.x[t*H:(t+1)*H], L.FFNNorm, cfg.RMSEps)
+	}
+	F := cfg.FFN
+	L.Gate.MatMul(m.pool, b.gate, b.xb[:n*H], n)
+	L.Up.MatMul(m.pool, b.up, b.xb[:n*H], n)
+	kernels.SwiGLU(b.gate[:n*F], b.up[:n*F])
+	L.Down.MatMul(m.pool, b.xb, b.gate[:n*F], n)
+	for t := range n {
+		kernels.AXPY(b.x[t*H:(t+1)*H], 1, b.xb[t*H:(t+1)*H])
+	}
+}
+
+// attention computes, for every token t and head h, softmax(q·Kᵀ/√hd)·V over
+// the cached positions up to pos0+t (causal; limited to the sliding window
+// when the model has one). Query heads share KV heads in groups.
+func (m *Model) attention(l int, c *model.Cache, n, pos0 int) {
+	cfg, b := &m.cfg, &m.buf
+	hd, kvd, qd := cfg.HeadDim, cfg.KVHeads*cfg.HeadDim, cfg.Heads*cfg.HeadDim
+	group := cfg.Heads / cfg.KVHeads
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	K, V := c.K[l], c.V[l]
+	m.pool.For(n*cfg.Heads, 1, func(lo, hi int) {
+		scores := make([]float32, pos0+n)
+		for i := lo; i < hi; i++ {
+			t, h := i/cfg.Heads, i%cfg.Heads
+			end := pos0 + t + 1
+			start := 0
+			if m.window > 0 && end > m.window {
+				start = end - m.window
+			}
+			q := b.q[t*qd+h*hd : t*qd+(h+1)*hd]
+			kvOff := (h / group) * hd
+			s := scores[:end-start]
+			for j := start; j < end; j++ {
+				s[j-start] = kernels.Dot(q, K[j*kvd+kvOff:j*kvd+kvOff+hd]) * scale
+			}
+			kernels.Softmax(s)
+			out := b.att[t*qd+h*hd : t*qd+(h+1)*hd]
+			clear(out)
+			for j := start; j < end; j++ {
+				kernels.AXPY(out, s[j-start], V[j*kvd+kvOff:j*kvd+kvOff+hd])
+			}
+		}
+	})
+}
+
+func addBias(x, bias []float32) {
+	if bias != nil {
+		kernels.AXPY(x, 1, bias)
+	}
+}
