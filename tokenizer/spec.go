@@ -43,11 +43,25 @@ type Spec struct {
 	// pre-tokenizer with behavior "Isolated").
 	Pre          string
 	SplitRegexes []string
+	// SplitRemoved, parallel to SplitRegexes (nil: all false), drops the
+	// matches of that pattern instead of keeping them as pieces (HF Split
+	// behavior "Removed"; the text between matches is still kept).
+	SplitRemoved []bool
 
 	// AddPrefixSpace (SPM "add_dummy_prefix", HF Metaspace prepend_scheme
 	// "first") prepends one space to the text before encoding; SPM encoders
 	// also replace every ' ' by '▁'.
 	AddPrefixSpace bool
+	// EscapeSpaces makes a ModelBPE vocabulary character-level in the
+	// SentencePiece way: ' ' is replaced by '▁' before the model runs and
+	// '▁' decodes back to ' ' (HF Replace(" ", "▁") normalizer or Metaspace
+	// pre-tokenizer, as in Llama 2's tokenizer.json). ModelSPM always escapes.
+	EscapeSpaces bool
+	// NFC records that the source asks for Unicode NFC normalization (Qwen2's
+	// tokenizer.json). It is carried through MarshalTokenizerJSON but the
+	// encoder does not normalize: text already in NFC (almost all text)
+	// encodes exactly as the reference does.
+	NFC bool
 	// StripLeadingSpace makes decoding drop the one space that AddPrefixSpace
 	// introduced at the start of a sequence.
 	StripLeadingSpace bool
