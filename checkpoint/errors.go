@@ -44,6 +44,7 @@ type IncompleteError struct {
 // maxListed bounds how many entries of each kind the message prints.
 const maxListed = 20
 
+// Error describes the problem with its location.
 func (e *IncompleteError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "checkpoint %s is incomplete (an unfinished download?):", e.Dir)
@@ -79,6 +80,7 @@ type UnsupportedError struct {
 	DType       safetensors.DType
 }
 
+// Error describes the problem with its location.
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("checkpoint %s: tensor %q: %v %s (supported: F32, F16, BF16, I8, U8, F8_E4M3)", e.Dir, e.Tensor, ErrUnsupported, e.DType)
 }

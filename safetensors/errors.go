@@ -32,6 +32,7 @@ type FormatError struct {
 	Err    error
 }
 
+// Error describes the problem with its location.
 func (e *FormatError) Error() string {
 	p := e.Path
 	if p == "" {
@@ -55,6 +56,7 @@ type SizeError struct {
 	What       string // "header" or "data"
 }
 
+// Error describes the problem with its location.
 func (e *SizeError) Error() string {
 	if e.Have < e.Want {
 		return fmt.Sprintf("truncated %s: file has %d bytes, needs %d", e.What, e.Have, e.Want)

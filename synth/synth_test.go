@@ -29,7 +29,7 @@ func writeTiny(t *testing.T, opt Options) string {
 	return dir
 }
 
-// tinyNames is the expected tensor list of the tiny preset, written out by
+// tinyShapes is the expected tensor list of the tiny preset, written out by
 // hand rather than derived from the code under test.
 func tinyShapes() map[string][]int64 {
 	m := map[string][]int64{

@@ -263,7 +263,10 @@ func (g *generator) writeShard(ctx context.Context, path string, ts []tensorSpec
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("synth: %w", err)
 		}
-		data := g.fill(t)
+		data, err := g.fill(ctx, t)
+		if err != nil {
+			return fmt.Errorf("synth: %s: %w", t.name, err)
+		}
 		if err := w.WriteTensor(t.name, data); err != nil {
 			return fmt.Errorf("synth: %s: %w", path, err)
 		}
@@ -275,8 +278,9 @@ func (g *generator) writeShard(ctx context.Context, path string, ts []tensorSpec
 	return nil
 }
 
-// fill generates one tensor's BF16 bytes into the reused buffer.
-func (g *generator) fill(t tensorSpec) []byte {
+// fill generates one tensor's BF16 bytes into the reused buffer, stopping
+// early when ctx is cancelled.
+func (g *generator) fill(ctx context.Context, t tensorSpec) ([]byte, error) {
 	size := bytesOf(t)
 	if int64(cap(g.buf)) < size {
 		g.buf = make([]byte, size)
@@ -301,11 +305,14 @@ func (g *generator) fill(t tensorSpec) []byte {
 		}()
 	}
 	for c := range chunks {
+		if ctx.Err() != nil {
+			break
+		}
 		next <- c
 	}
 	close(next)
 	wg.Wait()
-	return data
+	return data, ctx.Err()
 }
 
 func (g *generator) fillChunk(dst []byte, kind int, r *rand.Rand) {
