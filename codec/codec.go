@@ -167,8 +167,12 @@ func NMSE(w, what []float32) float64 {
 	return num / den
 }
 
-// WeightedNMSE is NMSE with each column j weighted by imp[j] (E[x_j²]).
+// WeightedNMSE is NMSE with each column j weighted by imp[j] (E[x_j²]);
+// a nil imp weights all columns equally.
 func WeightedNMSE(w, what []float32, cols int, imp []float32) float64 {
+	if imp == nil {
+		return NMSE(w, what)
+	}
 	var num, den float64
 	for i := range w {
 		m := float64(imp[i%cols])
