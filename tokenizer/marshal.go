@@ -184,7 +184,7 @@ func marshalPostProcessor(s *Spec, t *Tokenizer) any {
 	}
 	specials := obj{}
 	tok := func(id int) obj {
-		name := tokenText(s, id)
+		name := idText(s, id)
 		specials[name] = obj{"id": name, "ids": []int{id}, "tokens": []string{name}}
 		return obj{"SpecialToken": obj{"id": name, "type_id": 0}}
 	}
@@ -206,8 +206,8 @@ func marshalPostProcessor(s *Spec, t *Tokenizer) any {
 	return obj{"type": "TemplateProcessing", "single": single, "pair": pair, "special_tokens": specials}
 }
 
-// tokenText is the text naming id: its added content, else its vocab string.
-func tokenText(s *Spec, id int) string {
+// idText is the text naming id: its added content, else its vocab string.
+func idText(s *Spec, id int) string {
 	for _, a := range s.Added {
 		if a.ID == id {
 			return a.Content
@@ -296,7 +296,7 @@ func (s *Spec) MarshalTokenizerConfigJSON() ([]byte, error) {
 		if id < 0 {
 			return nil
 		}
-		return tokenText(s, id)
+		return idText(s, id)
 	}
 	c := obj{
 		"add_bos_token":                s.AddBOS,
