@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
@@ -22,7 +23,9 @@ const (
 // presetPatterns maps Spec.Pre presets to their patterns, applied in
 // sequence. DeepSeek's come from llama.cpp (src/llama-vocab.cpp,
 // LLAMA_VOCAB_PRE_TYPE_DEEPSEEK_LLM / _CODER), which mirror the models'
-// tokenizer.json Split sequences.
+// tokenizer.json Split sequences. Characters that Unicode normalization
+// would replace (U+1F7D, U+1FBE, U+1FD3, U+1FDB, U+2126, U+212A) are written
+// as \x{...} escapes so that no editor or tool can silently change them.
 var presetPatterns = map[string][]string{
 	PreGPT2:   {PatternGPT2},
 	PreLlama3: {PatternLlama3},
@@ -31,7 +34,7 @@ var presetPatterns = map[string][]string{
 	PreO200K:  {PatternO200K},
 	PreDeepSeekLLM: {
 		`[\r\n]`,
-		`\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+`,
+		`\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝ\x{1F5F}-\x{1F7D}ᾀ-ᾴᾶ-ᾼ\x{1FBE}ῂ-ῄῆ-ῌ\x{1FD0}-\x{1FD3}\x{1FD6}-\x{1FDB}ῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\x{2126}ℨ\x{212A}-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+`,
 		`\s?[!-/:-~！-／：-～‘-‟　-。]+`,
 		`\s+$`,
 		`[一-龥ࠀ-一가-퟿]+`,
@@ -56,6 +59,10 @@ func PresetPatterns(pre string) ([]string, bool) {
 	return append([]string(nil), p...), ok
 }
 
+// matchTimeout bounds one regexp2 match (backtracking can be exponential
+// on hostile patterns).
+const matchTimeout = time.Minute
+
 // splitter is one compiled split pattern.
 type splitter struct {
 	re     *regexp2.Regexp
@@ -78,6 +85,9 @@ func compileSplitters(s *Spec) ([]splitter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tokenizer: split pattern %d %q: %v: %w", i, p, err, ErrInvalid)
 		}
+		// A pathological pattern from a file must not hang encoding forever;
+		// on timeout the rest of the text stays one piece.
+		re.MatchTimeout = matchTimeout
 		out[i] = splitter{re: re, remove: removed != nil && removed[i]}
 	}
 	return out, nil

@@ -217,7 +217,7 @@ func (t *Tokenizer) vocabBytes(id int) []byte {
 		return []byte{b}
 	}
 	switch {
-	case t.special[id]:
+	case t.special[id] || t.tokenType(id) == TypeUserDefined:
 		return []byte(v)
 	case t.spec.ByteLevel:
 		if raw, ok := byteLevelDecode(v); ok {
@@ -230,14 +230,12 @@ func (t *Tokenizer) vocabBytes(id int) []byte {
 	return []byte(v)
 }
 
-// contentBytes returns the bytes an added token stands for: its text, passed
-// through the byte-level or '▁' mapping as HF's decoders do for plain ones.
+// contentBytes returns the bytes an added token stands for. Added tokens are
+// matched in raw input text, so their content is raw text too (DeepSeek
+// Coder's added "ü" is U+00FC, not the byte-level character of byte 0xFC),
+// except that plain added tokens of '▁'-escaped vocabularies show '▁' as ' '.
 func (t *Tokenizer) contentBytes(content string, special bool) []byte {
-	if t.spec.ByteLevel {
-		if raw, ok := byteLevelDecode(content); ok {
-			return raw
-		}
-	} else if t.escape && !special {
+	if t.escape && !special {
 		return []byte(unescapeSpaces(content))
 	}
 	return []byte(content)
