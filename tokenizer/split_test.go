@@ -13,7 +13,7 @@ func TestPresetSplits(t *testing.T) {
 		{PreGPT2, "Hello world  !! it's 123", []string{"Hello", " world", " ", " !!", " it", "'s", " 123"}},
 		{PreLlama3, "I'LL pay 12345\n\n  x", []string{"I", "'LL", " pay", " ", "123", "45", "\n\n", " ", " x"}},
 		{PreQwen2, "ab 123", []string{"ab", " ", "1", "2", "3"}},
-		{PreDeepSeekLLM, "\u1F7D\u1FBE \u212Ax 你好12", []string{"\u1F7D\u1FBE", " \u212Ax", " ", "你好", "12"}},
+		{PreDeepSeekLLM, "Hello wörld 你好12\n", []string{"Hello", " w", "ö", "rld", " ", "你好", "12", "\n"}}, // later patterns re-split " wörld"
 		{PreDeepSeekCoder, "a1\nb", []string{"a", "1", "\n", "b"}},
 	}
 	for _, c := range cases {
@@ -32,6 +32,28 @@ func TestPresetSplits(t *testing.T) {
 	}
 	if _, err := compileSplitters(&Spec{Pre: "nope"}); err == nil {
 		t.Error("unknown preset: no error")
+	}
+}
+
+// TestDeepSeekLetterClass checks the code points of DeepSeek LLM's letter
+// class that Unicode normalization would have altered.
+func TestDeepSeekLetterClass(t *testing.T) {
+	sps, err := compileSplitters(&Spec{SplitRegexes: presetPatterns[PreDeepSeekLLM][1:2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []rune{0x1F7D, 0x1FBE, 0x1FD3, 0x1FDB, 0x2126, 0x212A} {
+		text := " " + string(r) + "a"
+		var got []string
+		sps[0].split(text, func(p string) { got = append(got, p) })
+		if len(got) != 1 {
+			t.Errorf("U+%04X: split(%q) = %q, want one letter piece", r, text, got)
+		}
+	}
+	var got []string
+	sps[0].split("K1", func(p string) { got = append(got, p) })
+	if len(got) != 2 {
+		t.Errorf("ASCII K must not widen the class: split(\"K1\") = %q", got)
 	}
 }
 
