@@ -21,7 +21,9 @@ type Spec struct {
 	// Merges lists BPE merges in rank order as pairs of vocab strings.
 	Merges [][2]string
 	// RankMerge makes BPE merge by the rank (id) of the merged token instead of
-	// by a merge list, as tiktoken does. Used when Merges is empty.
+	// by a merge list, as tiktoken does. Used when Merges is empty. tiktoken
+	// also emits a piece that is itself a token whole: set IgnoreMerges too
+	// (FromTiktoken does).
 	RankMerge bool
 	// TokenTypes are optional per-id types (TypeNormal, TypeControl, ...), as
 	// GGUF and SentencePiece carry them; nil means all normal.
@@ -48,9 +50,12 @@ type Spec struct {
 	// behavior "Removed"; the text between matches is still kept).
 	SplitRemoved []bool
 
-	// AddPrefixSpace (SPM "add_dummy_prefix", HF Metaspace prepend_scheme
-	// "first") prepends one space to the text before encoding; SPM encoders
-	// also replace every ' ' by '▁'.
+	// AddPrefixSpace (SPM "add_dummy_prefix", HF Prepend("▁") normalizer,
+	// Metaspace prepend_scheme "first"/"always", ByteLevel add_prefix_space)
+	// prepends one space to each stretch of text at the start of the input or
+	// after a matched added token, as llama.cpp does; byte-level vocabularies
+	// only add it when the stretch does not already start with ' '. SPM
+	// encoders also replace every ' ' by '▁'.
 	AddPrefixSpace bool
 	// EscapeSpaces makes a ModelBPE vocabulary character-level in the
 	// SentencePiece way: ' ' is replaced by '▁' before the model runs and
