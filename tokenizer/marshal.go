@@ -64,7 +64,10 @@ func (s *Spec) MarshalTokenizerJSON() ([]byte, error) {
 	}
 	raw := !s.ByteLevel && t.rankMerge
 	for id, v := range s.Vocab {
-		if v == "" || inAdded[id] {
+		// SentencePiece vocabularies keep their control tokens (<unk>, <s>,
+		// </s>) in model.vocab as well, as HF's Llama 2 files do; the
+		// model's unk_token must be there in any case.
+		if v == "" || (inAdded[id] && s.Model != ModelSPM && id != s.UNK) {
 			continue
 		}
 		if raw {

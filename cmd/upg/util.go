@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/upgtools/upg/engine"
+	"github.com/upgtools/upg/model"
+	"github.com/upgtools/upg/models/stories260k"
+)
+
+// modelFlags are the flags every command that loads a model shares.
+type modelFlags struct {
+	threads int
+	ctx     int
+	json    bool
+}
+
+func (f *modelFlags) register(c interface {
+	IntVarP(*int, string, string, int, string)
+	IntVar(*int, string, int, string)
+	BoolVar(*bool, string, bool, string)
+}) {
+	c.IntVarP(&f.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
+	c.IntVar(&f.ctx, "ctx", 0, "context length in tokens (0: the model's, at most 4096)")
+	c.BoolVar(&f.json, "json", false, "print the figures as JSON on stdout")
+}
+
+// loadModel opens dir, or the embedded stories260K when dir is empty.
+func loadModel(dir string, f *modelFlags) (*engine.Loaded, func(), error) {
+	cleanup := func() {}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "upg-stories260k-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup = func() { os.RemoveAll(tmp) }
+		if err := stories260k.WriteTo(tmp); err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("writing the embedded model: %w", err)
+		}
+		dir = tmp
+	}
+	l, err := engine.Load(dir, model.Options{Threads: f.threads})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return l, func() { l.Close(); cleanup() }, nil
+}
+
+func modelName(dir string) string {
+	if dir == "" {
+		return "stories260K (embedded)"
+	}
+	return filepath.Base(filepath.Clean(dir))
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// progress returns a callback that draws a bar on a terminal (stderr) and
+// prints plain lines otherwise, or nothing when quiet.
+func progress(desc string, quiet bool) func(done, total int) {
+	if quiet {
+		return nil
+	}
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		var bar *progressbar.ProgressBar
+		return func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetDescription(desc),
+					progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
+					progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+			}
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+			}
+		}
+	}
+	last := time.Time{}
+	start := time.Now()
+	return func(done, total int) {
+		if done == total || time.Since(last) > 2*time.Second {
+			last = time.Now()
+			eta := ""
+			if done > 0 && done < total {
+				eta = fmt.Sprintf(", ETA %s", (time.Since(start) * time.Duration(total-done) / time.Duration(done)).Round(time.Second))
+			}
+			fmt.Fprintf(os.Stderr, "%s: %d/%d%s\n", desc, done, total, eta)
+		}
+	}
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
