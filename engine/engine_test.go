@@ -118,3 +118,17 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatalf("unsupported architecture: error %v should name it and list the supported ones", err)
 	}
 }
+
+// TestContinuationKeepsSpace: text generated after a prompt keeps the space
+// its first token carries (only a sequence's very start drops it).
+func TestContinuationKeepsSpace(t *testing.T) {
+	l := loadStories(t)
+	ids := l.Tokenizer.Encode("Once upon a time, there was a little girl named", tokenizer.EncodeOptions{AddSpecial: true})
+	out, _, err := NewSession(l.Model, l.Tokenizer, 128).Generate(context.Background(), ids, GenerateOptions{MaxTokens: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, " Lily") {
+		t.Fatalf("continuation %q, want it to start with \" Lily\"", out)
+	}
+}

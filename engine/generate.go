@@ -104,6 +104,9 @@ func (s *Session) Generate(ctx context.Context, prompt []int, o GenerateOptions)
 	start = time.Now()
 	sampler := NewSampler(o.Sample)
 	dec := s.Tok.NewStreamDecoder(true)
+	if s.Cache.Len() > len(prompt) || s.Tok.Decode(prompt, true) != "" {
+		dec.Resume() // continuing text: keep the first token's leading space
+	}
 	out := &stopWriter{stops: o.Stop, emit: o.OnText}
 	history := append([]int(nil), prompt...)
 	for {

@@ -51,6 +51,10 @@ func (t *Tokenizer) NewStreamDecoder(skipSpecial bool) *StreamDecoder {
 	return &StreamDecoder{t: t, skip: skipSpecial}
 }
 
+// Resume tells the decoder that text precedes the ids it will see (a
+// prompt), so the first one keeps its leading space.
+func (d *StreamDecoder) Resume() { d.started = true }
+
 // Next adds id and returns the text that became complete, possibly "". Bytes
 // of a character split across tokens are held back until it completes.
 func (d *StreamDecoder) Next(id int) string {
