@@ -3,7 +3,26 @@ package kernels
 import "math"
 
 // Dot returns Σ a[i]·b[i] over len(a) elements (b must be at least as long).
+// On amd64 with AVX2 and FMA (and without the purego build tag) it runs an
+// assembly kernel; the result then differs from dotRef by reassociation of
+// the sum only.
 func Dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	return dot(a, b)
+}
+
+// DotBF16 returns Σ bf16(w[i])·x[i] over len(w) elements (x must be at least
+// as long). On amd64 with AVX2 and FMA (and without the purego build tag) it
+// runs an assembly kernel; the result then differs from dotBF16Ref by
+// reassociation of the sum only.
+func DotBF16(w []uint16, x []float32) float32 {
+	x = x[:len(w)]
+	return dotBF16(w, x)
+}
+
+// dotRef is the specification of Dot: four interleaved float32 partial sums.
+// It requires len(b) >= len(a).
+func dotRef(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
@@ -19,8 +38,10 @@ func Dot(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// DotBF16 returns Σ bf16(w[i])·x[i] over len(w) elements.
-func DotBF16(w []uint16, x []float32) float32 {
+// dotBF16Ref is the specification of DotBF16: each bf16 weight widened to
+// float32 (bits << 16), four interleaved float32 partial sums. It requires
+// len(x) >= len(w).
+func dotBF16Ref(w []uint16, x []float32) float32 {
 	x = x[:len(w)]
 	var s0, s1, s2, s3 float32
 	i := 0
