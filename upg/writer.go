@@ -96,14 +96,11 @@ func (w *Writer) check(name string, stored []string) error {
 	return nil
 }
 
-// put spools data (padded with zeros to a multiple of Align) as a stored
-// tensor of the given dtype and shape; shape nil means U8 [padded length].
-func (w *Writer) put(name string, dtype safetensors.DType, shape []int64, data []byte) error {
+// putBlob spools data, padded with zeros to a multiple of Align, as a U8
+// tensor.
+func (w *Writer) putBlob(name string, data []byte) error {
 	n := int64(len(data))
-	if shape == nil {
-		shape = []int64{padTo(n)}
-	}
-	w.tensors = append(w.tensors, safetensors.TensorInfo{Name: name, DType: dtype, Shape: shape})
+	w.tensors = append(w.tensors, safetensors.TensorInfo{Name: name, DType: safetensors.U8, Shape: []int64{padTo(n)}})
 	w.used[name] = true
 	if _, err := w.bw.Write(data); err != nil {
 		return err
@@ -145,7 +142,7 @@ func (w *Writer) AddEncoded(name string, e *codec.Encoded) error {
 		}
 		data := e.Blobs[b]
 		ent.Blobs[b] = BlobInfo{Len: int64(len(data)), CRC32C: checksum(data)}
-		if err := w.put(stored[i], safetensors.U8, nil, data); err != nil {
+		if err := w.putBlob(stored[i], data); err != nil {
 			return w.fail(stored[i], err)
 		}
 	}
@@ -175,9 +172,12 @@ func (w *Writer) AddPlain(name string, dtype safetensors.DType, shape []int64, d
 	n := int64(len(data))
 	w.off += n
 	if pad := padTo(n) - n; pad > 0 {
-		if err := w.put(stored[0], safetensors.U8, []int64{pad}, make([]byte, pad)); err != nil {
+		w.tensors = append(w.tensors, safetensors.TensorInfo{Name: stored[0], DType: safetensors.U8, Shape: []int64{pad}})
+		w.used[stored[0]] = true
+		if _, err := w.bw.Write(make([]byte, pad)); err != nil {
 			return w.fail(stored[0], err)
 		}
+		w.off += pad
 	}
 	return w.addEntry(name, ent)
 }
