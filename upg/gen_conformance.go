@@ -25,7 +25,7 @@ func main() {
 	dir := filepath.Join("testdata", "conformance")
 	cases := []struct {
 		file, codec string
-		rows, cols int
+		rows, cols  int
 		p           codec.Params
 	}{
 		{"q4", "q4", 16, 64, codec.Params{Seed: 11}},
