@@ -8,6 +8,7 @@ import (
 
 	"github.com/upgtools/upg/checkpoint"
 	"github.com/upgtools/upg/importer"
+	"github.com/upgtools/upg/internal/modeltest"
 	"github.com/upgtools/upg/internal/testdata"
 	"github.com/upgtools/upg/model"
 	_ "github.com/upgtools/upg/model/llama"
@@ -172,11 +173,7 @@ func TestImportRoundTrip(t *testing.T) {
 
 func assertClose(t *testing.T, what string, pos int, got, want []float32) {
 	t.Helper()
-	var maxd float64
-	for i := range want {
-		maxd = max(maxd, math.Abs(float64(got[i]-want[i])))
-	}
-	if maxd > 2e-4 {
+	if maxd := modeltest.MaxDiff(got, want); maxd > 2e-4 {
 		t.Fatalf("%s position %d: logits differ from run.c by up to %g", what, pos, maxd)
 	}
 }
