@@ -105,6 +105,9 @@ func newTestCmd() *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(stream, "\n[%d/%d %s] %s", i+1, len(ps), p.Kind, p.Text)
+				if p.Chat {
+					fmt.Fprint(stream, "\n") // the reply is a new turn, not a continuation
+				}
 				sess := engine.NewSession(l.Model, l.Tokenizer, mf.ctx)
 				text, st, err := sess.Generate(cmd.Context(), ids, engine.GenerateOptions{
 					MaxTokens: n, Sample: engine.SampleOptions{Temperature: temp, Seed: seed},
