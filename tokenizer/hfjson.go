@@ -51,10 +51,12 @@ func FromJSON(tokenizerJSON, tokenizerConfigJSON []byte) (*Spec, error) {
 	steps := []func() error{
 		func() error { return readModel(s, f.Model) },
 		func() error { return readAddedTokens(s, f.AddedTokens) },
-		func() error { return readNormalizer(s, f.Normalizer, jsonName+": normalizer") },
-		func() error { return readPreTokenizer(s, f.PreTokenizer, jsonName+": pre_tokenizer") },
-		func() error { return readPostProcessor(s, f.PostProcessor, jsonName+": post_processor") },
-		func() error { return readDecoder(s, f.Decoder, jsonName+": decoder") },
+		func() error { return readSection(s, f.Normalizer, jsonName+": normalizer", readNormalizerNode) },
+		func() error { return readSection(s, f.PreTokenizer, jsonName+": pre_tokenizer", readPreTokenizerNode) },
+		func() error {
+			return readSection(s, f.PostProcessor, jsonName+": post_processor", readPostProcessorNode)
+		},
+		func() error { return readSection(s, f.Decoder, jsonName+": decoder", readDecoderNode) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -202,15 +204,6 @@ func placeToken(s *Spec, id int, content, where string) error {
 	return nil
 }
 
-// readNormalizer maps the normalizer onto s.
-func readNormalizer(s *Spec, raw json.RawMessage, path string) error {
-	n, ok, err := parseNode(raw, path)
-	if err != nil || !ok {
-		return err
-	}
-	return readNormalizerNode(s, n)
-}
-
 // readNormalizerNode handles one non-null normalizer.
 func readNormalizerNode(s *Spec, n node) error {
 	typ, err := n.typ()
@@ -258,15 +251,6 @@ func readNormalizerNode(s *Spec, n node) error {
 		return nil
 	}
 	return n.errf("type", ErrUnsupported, "normalizer %q", typ)
-}
-
-// readPreTokenizer maps the pre-tokenizer onto s.
-func readPreTokenizer(s *Spec, raw json.RawMessage, path string) error {
-	n, ok, err := parseNode(raw, path)
-	if err != nil || !ok {
-		return err
-	}
-	return readPreTokenizerNode(s, n)
 }
 
 func readPreTokenizerNode(s *Spec, n node) error {

@@ -1,18 +1,8 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 )
-
-// readPostProcessor maps BOS/EOS adding onto s.
-func readPostProcessor(s *Spec, raw json.RawMessage, path string) error {
-	n, ok, err := parseNode(raw, path)
-	if err != nil || !ok {
-		return err
-	}
-	return readPostProcessorNode(s, n)
-}
 
 func readPostProcessorNode(s *Spec, n node) error {
 	typ, err := n.typ()
@@ -110,15 +100,6 @@ func readTemplate(s *Spec, n node) error {
 		s.EOS, s.AddEOS = after[0], true
 	}
 	return nil
-}
-
-// readDecoder checks the decoder and maps leading-space stripping onto s.
-func readDecoder(s *Spec, raw json.RawMessage, path string) error {
-	n, ok, err := parseNode(raw, path)
-	if err != nil || !ok {
-		return err
-	}
-	return readDecoderNode(s, n)
 }
 
 func readDecoderNode(s *Spec, n node) error {

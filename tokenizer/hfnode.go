@@ -32,6 +32,17 @@ func parseNode(raw json.RawMessage, path string) (n node, ok bool, err error) {
 	return n, true, nil
 }
 
+// readSection maps one optional pipeline section (normalizer,
+// pre_tokenizer, post_processor, decoder) onto s with read; null or absent
+// sections are skipped.
+func readSection(s *Spec, raw json.RawMessage, path string, read func(*Spec, node) error) error {
+	n, ok, err := parseNode(raw, path)
+	if err != nil || !ok {
+		return err
+	}
+	return read(s, n)
+}
+
 // errf returns an error about key of n wrapping sentinel.
 func (n node) errf(key string, sentinel error, format string, args ...any) error {
 	where := n.path
