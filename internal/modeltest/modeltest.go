@@ -94,20 +94,28 @@ func Rewrite(t testing.TB, src, arch string, edit func(cfg map[string]any, ts ma
 	return dir
 }
 
-// Logits loads dir and returns the logits of every position of tokens,
-// computed in one prefill.
-func Logits(t testing.TB, dir string, tokens []int) []float32 {
+// Load opens the checkpoint in dir as a model with 2 threads; both are
+// closed when the test ends.
+func Load(t testing.TB, dir string) model.Model {
 	t.Helper()
 	ck, err := checkpoint.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ck.Close()
+	t.Cleanup(func() { ck.Close() })
 	m, err := model.LoadCheckpoint(ck, model.Options{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// Logits loads dir and returns the logits of every position of tokens,
+// computed in one prefill.
+func Logits(t testing.TB, dir string, tokens []int) []float32 {
+	t.Helper()
+	m := Load(t, dir)
 	out := make([]float32, len(tokens)*m.Config().Vocab)
 	if err := m.Forward(model.NewCache(m.Config(), len(tokens)), tokens, out, true); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/upgtools/upg/checkpoint"
 	"github.com/upgtools/upg/importer"
 	"github.com/upgtools/upg/internal/modeltest"
 	"github.com/upgtools/upg/internal/testdata"
@@ -136,16 +135,7 @@ func TestImportRoundTrip(t *testing.T) {
 	if err := importer.FromLlama2C(context.Background(), bin, filepath.Join(dir, "tok512.bin"), out, importer.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := checkpoint.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ck.Close()
-	m, err := model.LoadCheckpoint(ck, model.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := modeltest.Load(t, out)
 	tokens := []int{1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 40, 7, 300, 511, 2, 90}
 	rc := &runc{m: ref, kc: make([][]float32, len(ref.Layers)), vc: make([][]float32, len(ref.Layers))}
 	V := m.Config().Vocab
