@@ -5,33 +5,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/upgtools/upg/tokenizer"
 )
 
-// byteToRune is GPT-2's bytes_to_unicode table: printable Latin-1 bytes map
-// to themselves, the rest to U+0100 onwards, so every byte is a visible rune
-// ("Ġ" is space). byteOrder lists bytes in GPT-2's vocabulary order.
-var byteToRune, byteOrder = func() ([256]rune, []byte) {
-	var table [256]rune
-	var order []byte
-	printable := func(b int) bool { return b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF }
-	for b := range 256 {
-		if printable(b) {
-			table[b] = rune(b)
-			order = append(order, byte(b))
-		}
+// byteOrder lists the 256 bytes in GPT-2's vocabulary order: by the rune
+// that the byte-level alphabet spells them with (printable Latin-1 first).
+var byteOrder = func() []byte {
+	order := make([]byte, 256)
+	for b := range order {
+		order[b] = byte(b)
 	}
-	n := 0
-	for b := range 256 {
-		if !printable(b) {
-			table[b] = rune(256 + n)
-			n++
-			order = append(order, byte(b))
-		}
-	}
-	return table, order
+	slices.SortFunc(order, func(a, b byte) int {
+		return strings.Compare(tokenizer.ByteLevelEncode([]byte{a}), tokenizer.ByteLevelEncode([]byte{b}))
+	})
+	return order
 }()
 
 // commonWords seed the merges so that everyday English text compresses the
@@ -79,15 +71,6 @@ func (v *vocabBuilder) build(s string) {
 	}
 }
 
-// mapBytes spells a string in GPT-2 byte runes.
-func mapBytes(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		b.WriteRune(byteToRune[s[i]])
-	}
-	return b.String()
-}
-
 // regularVocab returns n regular tokens (n >= 256) and their merges: the 256
 // byte tokens, then frequent pairs, common words (bare, with a leading space,
 // capitalized), then pseudo-random joins of existing tokens, all made by
@@ -95,14 +78,14 @@ func mapBytes(s string) string {
 func regularVocab(n int) ([]string, []string) {
 	v := &vocabBuilder{index: make(map[string]bool, n), limit: n}
 	for _, b := range byteOrder {
-		v.add(string(byteToRune[b]))
+		v.add(tokenizer.ByteLevelEncode([]byte{b}))
 	}
 	for _, p := range frequentPairs {
 		v.build(p)
 	}
 	for _, w := range commonWords {
 		for _, s := range []string{" " + w, w, " " + strings.ToUpper(w[:1]) + w[1:]} {
-			v.build(mapBytes(s))
+			v.build(tokenizer.ByteLevelEncode([]byte(s)))
 		}
 	}
 	r := rand.New(rand.NewPCG(0x5eed, 0x70c))

@@ -34,6 +34,11 @@ func byteLevelEncode(b []byte) string {
 	return string(out)
 }
 
+// ByteLevelEncode spells raw bytes in GPT-2's byte-level alphabet, the form
+// in which byte-level BPE vocabularies (tokenizer.json, vocab.json) store
+// tokens ("Ġ" for a space).
+func ByteLevelEncode(b []byte) string { return byteLevelEncode(b) }
+
 // byteLevelDecode maps a byte-level vocabulary string back to raw bytes. It
 // reports false when s holds a character outside the mapping (added tokens
 // such as "<｜begin▁of▁sentence｜>" are stored as plain text).
