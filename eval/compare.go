@@ -34,7 +34,7 @@ func Compare(ctx context.Context, a, b model.Model, segs []Segment, progress fun
 	var kls []float64
 	var nllA, nllB float64
 	agree := 0
-	lpA, lpB := make([]float32, va), make([]float32, va)
+	lpB := make([]float32, va)
 	for si, s := range segs {
 		// Run A on this one segment, keep its scored rows, then run B.
 		var rowsA [][]float32
@@ -49,7 +49,7 @@ func Compare(ctx context.Context, a, b model.Model, segs []Segment, progress fun
 		}
 		i := 0
 		err = Visit(ctx, b, []Segment{s}, nil, func(_, _ int, logits []float32, target int) error {
-			copy(lpA, rowsA[i])
+			lpA := rowsA[i]
 			i++
 			LogSoftmax(lpB, logits)
 			kls = append(kls, KL(lpA, lpB))

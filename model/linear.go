@@ -83,16 +83,20 @@ func (d *Dense) Row(r int, dst []float32) { d.store.row(r, dst) }
 // MatMul implements Linear. For one vector it fuses decoding into the dot
 // product; for several, each row is decoded once and used for all of them.
 func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
-	rows, cols := d.rows, d.cols
-	if n == 1 {
-		p.For(rows, 16, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				dst[r] = d.store.dot(r, x)
-			}
-		})
-		return
-	}
+	d.mulRows(p, dst, x, n, 0, d.rows)
+}
+
+// mulRows computes the products of rows [off, off+rows) of d, writing
+// dst[t·rows+r] for r < rows; RowSlice uses it for its window.
+func (d *Dense) mulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
+	cols := d.cols
 	p.For(rows, 16, func(lo, hi int) {
+		if n == 1 {
+			for r := lo; r < hi; r++ {
+				dst[r] = d.store.dot(off+r, x)
+			}
+			return
+		}
 		var buf []float32
 		if !d.f32 {
 			buf = make([]float32, cols)
@@ -100,9 +104,9 @@ func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 		for r := lo; r < hi; r++ {
 			w := buf
 			if d.f32 {
-				w = d.store.(f32Store).w[r*cols : (r+1)*cols]
+				w = d.store.(f32Store).w[(off+r)*cols : (off+r+1)*cols]
 			} else {
-				d.store.row(r, buf)
+				d.store.row(off+r, buf)
 			}
 			for t := range n {
 				dst[t*rows+r] = kernels.Dot(w, x[t*cols:(t+1)*cols])
@@ -216,19 +220,5 @@ func (s *RowSlice) Row(r int, dst []float32) { s.base.Row(s.lo+r, dst) }
 
 // MatMul implements Linear.
 func (s *RowSlice) MatMul(p *kernels.Pool, dst, x []float32, n int) {
-	d := s.base.(*Dense)
-	rows, cols := s.Rows(), d.cols
-	p.For(rows, 16, func(lo, hi int) {
-		buf := make([]float32, cols)
-		for r := lo; r < hi; r++ {
-			if n == 1 {
-				dst[r] = d.store.dot(s.lo+r, x)
-				continue
-			}
-			d.store.row(s.lo+r, buf)
-			for t := range n {
-				dst[t*rows+r] = kernels.Dot(buf, x[t*cols:(t+1)*cols])
-			}
-		}
-	})
+	s.base.(*Dense).mulRows(p, dst, x, n, s.lo, s.Rows())
 }

@@ -31,10 +31,7 @@ func newPPLCmd() *cobra.Command {
 			"position ([positions, vocab] float32) with a FILE.json sidecar.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := ""
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := modelArg(args)
 			if (textFile == "") == (tokensFile == "") {
 				return fmt.Errorf("give exactly one of --text or --tokens")
 			}

@@ -62,10 +62,7 @@ func newRunCmd() *cobra.Command {
 		Short: "Generate text from a prompt, streaming it (--chat for an interactive chat)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := ""
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := modelArg(args)
 			if prompt == "" && !chat {
 				return fmt.Errorf("give a prompt with -p, or --chat")
 			}

@@ -75,10 +75,7 @@ func newTestCmd() *cobra.Command {
 			"speed per prompt and the peak RSS. Exits non-zero if loading fails or nothing is generated.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := ""
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := modelArg(args)
 			out := cmd.OutOrStdout()
 			stream := out
 			if mf.json {

@@ -33,6 +33,14 @@ func (f *modelFlags) register(c interface {
 	c.BoolVar(&f.json, "json", false, "print the figures as JSON on stdout")
 }
 
+// modelArg is the optional MODEL_DIR argument ("" for the embedded model).
+func modelArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return ""
+}
+
 // loadModel opens dir, or the embedded stories260K when dir is empty.
 func loadModel(dir string, f *modelFlags) (*engine.Loaded, func(), error) {
 	cleanup := func() {}
