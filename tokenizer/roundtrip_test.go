@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"os"
 	"testing"
 
 	"github.com/upgtools/upg/internal/testdata"
@@ -45,15 +44,7 @@ func TestTiktokenJSONRoundTrip(t *testing.T) {
 }
 
 func TestLlamaCppBPERoundTrip(t *testing.T) {
-	f, err := os.Open(testdata.Path(t, "tokenizers", "llama3-tiktoken", "tokenizer.model"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	spec, err := FromLlama3Tiktoken(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := llama3Spec(t)
 	tok := roundTrip(t, spec)
 	if tok.BOS() != 128000 || !tok.Spec().AddBOS {
 		t.Errorf("BOS %d AddBOS %v after round trip, want 128000 true", tok.BOS(), tok.Spec().AddBOS)

@@ -36,6 +36,17 @@ func TestTiktokenVectors(t *testing.T) {
 }
 
 func TestLlama3TiktokenVectors(t *testing.T) {
+	spec := llama3Spec(t)
+	tok, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkVectors(t, tok, readLlamaCppVectors(t, "llama-bpe"), true)
+}
+
+// llama3Spec loads the Llama 3 tiktoken ranks with Llama 3's special tokens.
+func llama3Spec(t *testing.T) *Spec {
+	t.Helper()
 	f, err := os.Open(testdata.Path(t, "tokenizers", "llama3-tiktoken", "tokenizer.model"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,9 +56,5 @@ func TestLlama3TiktokenVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkVectors(t, tok, readLlamaCppVectors(t, "llama-bpe"), true)
+	return spec
 }
