@@ -1,0 +1,69 @@
+package kernels
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// poolTally is the object ForArgs loops in the tests work on.
+type poolTally struct {
+	seen    []int32
+	workers [8]atomic.Int32
+}
+
+func tallyChunk(a *Args, worker, lo, hi int) {
+	t := a.Obj.(*poolTally)
+	t.workers[worker].Add(1)
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&t.seen[i], int32(a.I[0]))
+	}
+	a.A[worker] += float32(hi - lo)
+}
+
+func TestPoolForArgs(t *testing.T) {
+	for _, threads := range []int{1, 2, 3} {
+		p := NewPool(threads)
+		for _, tc := range []struct{ n, align int }{{1, 1}, {7, 1}, {100, 16}, {17, 16}, {1000, 7}, {5, 0}} {
+			tl := &poolTally{seen: make([]int32, tc.n)}
+			counts := make([]float32, threads)
+			p.ForArgs(tc.n, tc.align, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
+			for i, s := range tl.seen {
+				if s != 1 {
+					t.Fatalf("threads=%d n=%d align=%d: index %d visited %d times", threads, tc.n, tc.align, i, s)
+				}
+			}
+			var total float32
+			for w := range threads {
+				if c := tl.workers[w].Load(); c > 1 {
+					t.Fatalf("threads=%d n=%d: worker %d ran %d chunks", threads, tc.n, w, c)
+				}
+				total += counts[w]
+			}
+			if int(total) != tc.n {
+				t.Fatalf("threads=%d n=%d: chunks cover %v elements", threads, tc.n, total)
+			}
+		}
+		p.Close()
+	}
+	var nilPool *Pool
+	tl := &poolTally{seen: make([]int32, 3)}
+	nilPool.ForArgs(3, 1, Args{Obj: tl, A: make([]float32, 1), I: [4]int{2}}, tallyChunk)
+	if tl.seen[2] != 2 || nilPool.Threads() != 1 {
+		t.Fatalf("nil pool: %v", tl.seen)
+	}
+}
+
+// TestPoolForArgsAllocs: a ForArgs loop with a capture-free body allocates
+// nothing, which is what keeps the decode loop allocation-free.
+func TestPoolForArgsAllocs(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	tl := &poolTally{seen: make([]int32, 64)}
+	counts := make([]float32, 2)
+	allocs := testing.AllocsPerRun(100, func() {
+		p.ForArgs(64, 8, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
+	})
+	if allocs != 0 {
+		t.Fatalf("ForArgs allocates %.1f times per call", allocs)
+	}
+}
