@@ -1,24 +1,102 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
 
-// Cache is one sequence's key/value cache: for each layer, Len() positions of
-// KVHeads·HeadDim keys and values, preallocated for the whole context.
-type Cache struct {
-	K, V   [][]float32 // [layer][pos·kvDim + j]
-	kvDim  int
-	n, max int
+	"github.com/upgtools/upg/kernels"
+)
+
+// KVType is the storage type of a KV cache's keys and values.
+type KVType uint8
+
+const (
+	// KVF16 stores keys and values as IEEE binary16 (half the memory and
+	// memory traffic of F32; llama.cpp's default). It is the zero value and
+	// the engine's default.
+	KVF16 KVType = iota
+	// KVF32 stores keys and values as float32, exactly as computed.
+	KVF32
+)
+
+// String is the type's name as the --kv flag spells it.
+func (t KVType) String() string {
+	switch t {
+	case KVF16:
+		return "f16"
+	case KVF32:
+		return "f32"
+	}
+	return fmt.Sprintf("KVType(%d)", uint8(t))
 }
 
-// NewCache allocates a cache for maxSeq positions of a model.
-func NewCache(cfg *Config, maxSeq int) *Cache {
+// ParseKVType reads "f16" or "f32" (as the --kv flag takes them).
+func ParseKVType(s string) (KVType, error) {
+	switch s {
+	case "f16", "F16":
+		return KVF16, nil
+	case "f32", "F32":
+		return KVF32, nil
+	}
+	return 0, fmt.Errorf("KV cache type %q: want f16 or f32", s)
+}
+
+// Cache is one sequence's key/value cache: for each layer, Len() positions of
+// KVHeads·HeadDim keys and values, preallocated for the whole context, stored
+// as float32 (K, V) or binary16 (K16, V16) according to Type().
+type Cache struct {
+	K, V     [][]float32 // KVF32: [layer][pos·kvDim + j]
+	K16, V16 [][]uint16  // KVF16: [layer][pos·kvDim + j]
+	typ      KVType
+	kvDim    int
+	n, max   int
+}
+
+// NewCache allocates a float32 cache for maxSeq positions of a model: the
+// reference precision, which evaluation uses. NewCacheKV chooses the type.
+func NewCache(cfg *Config, maxSeq int) *Cache { return NewCacheKV(cfg, maxSeq, KVF32) }
+
+// NewCacheKV allocates a cache of type typ for maxSeq positions of a model.
+func NewCacheKV(cfg *Config, maxSeq int, typ KVType) *Cache {
 	kvDim := cfg.KVHeads * cfg.HeadDim
-	c := &Cache{kvDim: kvDim, max: maxSeq, K: make([][]float32, cfg.Layers), V: make([][]float32, cfg.Layers)}
+	maxSeq = max(maxSeq, 0)
+	c := &Cache{typ: typ, kvDim: kvDim, max: maxSeq}
+	if typ == KVF32 {
+		c.K, c.V = make([][]float32, cfg.Layers), make([][]float32, cfg.Layers)
+		for l := range cfg.Layers {
+			c.K[l] = make([]float32, maxSeq*kvDim)
+			c.V[l] = make([]float32, maxSeq*kvDim)
+		}
+		return c
+	}
+	c.typ = KVF16
+	c.K16, c.V16 = make([][]uint16, cfg.Layers), make([][]uint16, cfg.Layers)
 	for l := range cfg.Layers {
-		c.K[l] = make([]float32, maxSeq*kvDim)
-		c.V[l] = make([]float32, maxSeq*kvDim)
+		c.K16[l] = make([]uint16, maxSeq*kvDim)
+		c.V16[l] = make([]uint16, maxSeq*kvDim)
 	}
 	return c
+}
+
+// Type is the storage type of the keys and values.
+func (c *Cache) Type() KVType { return c.typ }
+
+// Store writes the keys k and values v of len(k)/kvDim consecutive positions
+// from pos on into layer l, rounding them to binary16 in an F16 cache. The
+// caller has checked the positions fit (Reserve).
+func (c *Cache) Store(l, pos int, k, v []float32) {
+	off := pos * c.kvDim
+	if c.typ == KVF32 {
+		copy(c.K[l][off:off+len(k)], k)
+		copy(c.V[l][off:off+len(v)], v)
+		return
+	}
+	kd, vd := c.K16[l][off:off+len(k)], c.V16[l][off:off+len(v)]
+	for i, x := range k {
+		kd[i] = kernels.F32ToF16(x)
+	}
+	for i, x := range v {
+		vd[i] = kernels.F32ToF16(x)
+	}
 }
 
 // Len is the number of positions stored.
@@ -49,4 +127,10 @@ func (c *Cache) Reserve(n int) error {
 func (c *Cache) Advance(n int) { c.n += n }
 
 // Bytes is the memory the cache holds.
-func (c *Cache) Bytes() int64 { return int64(len(c.K)) * 2 * int64(c.max*c.kvDim) * 4 }
+func (c *Cache) Bytes() int64 {
+	layers, elem := int64(len(c.K)), int64(4)
+	if c.typ == KVF16 {
+		layers, elem = int64(len(c.K16)), 2
+	}
+	return layers * 2 * int64(c.max*c.kvDim) * elem
+}
