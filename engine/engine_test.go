@@ -28,26 +28,60 @@ func loadStories(t testing.TB) *Loaded {
 }
 
 // TestGreedyGolden reproduces llama2.c's test_all.py: greedy from BOS for
-// 200 positions must give expected_greedy_200.txt byte for byte.
+// 200 positions must give expected_greedy_200.txt byte for byte, with the
+// F32 KV cache and with the default F16 one.
 func TestGreedyGolden(t *testing.T) {
 	want, err := os.ReadFile(testdata.Path(t, "models", "stories260K", "expected_greedy_200.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := loadStories(t)
-	s := NewSession(l.Model, l.Tokenizer, 512)
-	var streamed strings.Builder
-	got, st, err := s.Generate(context.Background(), []int{l.Tokenizer.BOS()}, GenerateOptions{
-		MaxTokens: 200, Sample: Greedy, OnText: func(x string) { streamed.WriteString(x) },
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, kv := range []model.KVType{model.KVF32, model.KVF16} {
+		s := NewSessionKV(l.Model, l.Tokenizer, 512, kv)
+		var streamed strings.Builder
+		got, st, err := s.Generate(context.Background(), []int{l.Tokenizer.BOS()}, GenerateOptions{
+			MaxTokens: 200, Sample: Greedy, OnText: func(x string) { streamed.WriteString(x) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(want) {
+			t.Fatalf("KV %v: greedy output differs after %d tokens (stop %s):\ngot  %q\nwant %q", kv, st.GeneratedTokens, st.StopReason, got, want)
+		}
+		if streamed.String() != got {
+			t.Fatalf("KV %v: streamed text differs from the returned text", kv)
+		}
 	}
-	if got != string(want) {
-		t.Fatalf("greedy output differs after %d tokens (stop %s):\ngot  %q\nwant %q", st.GeneratedTokens, st.StopReason, got, want)
-	}
-	if streamed.String() != got {
-		t.Fatalf("streamed text differs from the returned text")
+}
+
+// TestDecodeStepAllocs: a greedy decode step (sample the argmax, run the
+// token through the model) allocates nothing once the session is warm.
+func TestDecodeStepAllocs(t *testing.T) {
+	l := loadStories(t)
+	for _, kv := range []model.KVType{model.KVF16, model.KVF32} {
+		s := NewSessionKV(l.Model, l.Tokenizer, 512, kv)
+		if s.Cache.Type() != kv {
+			t.Fatalf("session cache %v, want %v", s.Cache.Type(), kv)
+		}
+		if err := s.Prefill(context.Background(), []int{l.Tokenizer.BOS(), 403, 407}, 0); err != nil {
+			t.Fatal(err)
+		}
+		sampler := NewSampler(Greedy)
+		var stepErr error
+		allocs := testing.AllocsPerRun(200, func() {
+			if s.Cache.Reserve(1) != nil {
+				s.Cache.Truncate(3)
+			}
+			if err := s.Step(sampler.Sample(s.Logits(), nil)); err != nil {
+				stepErr = err
+			}
+		})
+		if stepErr != nil {
+			t.Fatal(stepErr)
+		}
+		if allocs != 0 {
+			t.Errorf("KV %v: %.1f allocations per decoded token (parallel loops of the decode path must use kernels.Pool.ForArgs with a capture-free body, not For with a closure)", kv, allocs)
+		}
 	}
 }
 

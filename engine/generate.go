@@ -17,16 +17,30 @@ type Session struct {
 	Tok    *tokenizer.Tokenizer
 	Cache  *model.Cache
 	logits []float32
+	one    [1]int // the token of a decode step, so Step does not allocate
 }
 
-// NewSession allocates a KV cache for ctxLen positions (≤ 0: the model's
-// maximum, capped at 4096 to bound memory).
+// NewSession allocates an F16 KV cache (the default) for ctxLen positions
+// (≤ 0: the model's maximum, capped at 4096 to bound memory).
 func NewSession(m model.Model, tok *tokenizer.Tokenizer, ctxLen int) *Session {
+	return NewSessionKV(m, tok, ctxLen, model.KVF16)
+}
+
+// NewSessionKV is NewSession with the KV cache's storage type chosen.
+func NewSessionKV(m model.Model, tok *tokenizer.Tokenizer, ctxLen int, kv model.KVType) *Session {
 	cfg := m.Config()
 	if ctxLen <= 0 {
 		ctxLen = min(cfg.MaxSeq, 4096)
 	}
-	return &Session{Model: m, Tok: tok, Cache: model.NewCache(cfg, ctxLen), logits: make([]float32, cfg.Vocab)}
+	return &Session{Model: m, Tok: tok, Cache: model.NewCacheKV(cfg, ctxLen, kv), logits: make([]float32, cfg.Vocab)}
+}
+
+// Step runs one decode step: token id goes into the cache at the next
+// position and Logits() becomes the following token's logits. It does not
+// allocate.
+func (s *Session) Step(id int) error {
+	s.one[0] = id
+	return s.Model.Forward(s.Cache, s.one[:], s.logits, false)
 }
 
 // GenerateOptions control one generation.
@@ -108,7 +122,8 @@ func (s *Session) Generate(ctx context.Context, prompt []int, o GenerateOptions)
 		dec.Resume() // continuing text: keep the first token's leading space
 	}
 	out := &stopWriter{stops: o.Stop, emit: o.OnText}
-	history := append([]int(nil), prompt...)
+	history := make([]int, len(prompt), len(prompt)+max(o.MaxTokens, 0)+1)
+	copy(history, prompt)
 	for {
 		if err := ctx.Err(); err != nil {
 			return out.text(), st, err
@@ -132,7 +147,7 @@ func (s *Session) Generate(ctx context.Context, prompt []int, o GenerateOptions)
 			st.StopReason = "context"
 			break
 		}
-		if err := s.Model.Forward(s.Cache, []int{id}, s.logits, false); err != nil {
+		if err := s.Step(id); err != nil {
 			return out.text(), st, err
 		}
 	}
