@@ -42,6 +42,9 @@ type codecImpl struct {
 	// rowChunk is the number of rows whose codes never share a byte with
 	// other rows' (encoding is parallel over such chunks).
 	rowChunk int
+	// pad is the granularity rows are zero-padded to before rotation
+	// (8 for the vector codecs, 1 for the scalar ones).
+	pad int
 	// encodeRow encodes rotated row y (importance w, nil: uniform) into
 	// e.Blobs.
 	encodeRow func(e *Encoded, r int, y, w []float32)
@@ -102,9 +105,11 @@ type Params struct {
 	Rotation string `json:"rotation"`
 	// Seed seeds the sign generator of the rotation.
 	Seed uint64 `json:"seed"`
-	// RotBlock is the Hadamard block size: a power of two dividing cols.
-	// 0 on input means the default (largest power of two dividing cols, at
-	// most 4096); it is 0 in the output when Rotation is RotNone.
+	// RotBlock is the Hadamard block size: a power of two dividing the
+	// rotated length P (Encoded.RotatedLen: cols, or cols rounded up to a
+	// multiple of 8 for the vector codecs). 0 on input means the default
+	// (largest power of two dividing P, at most 4096); it is 0 in the
+	// output when Rotation is RotNone.
 	RotBlock int `json:"rot_block"`
 	// OutlierFrac is the share of weights (0 ≤ f < 0.05) kept in the sparse
 	// outlier table, chosen by |w|·sqrt(importance). Encoder input only.
@@ -128,16 +133,17 @@ func ParseParams(s string) (Params, error) {
 	return p, nil
 }
 
-// resolve checks p for a rows×cols tensor and fills in the defaults.
-func (p Params) resolve(cols int) (Params, error) {
+// resolve checks p for a tensor whose rotated length is n and fills in the
+// defaults.
+func (p Params) resolve(n int) (Params, error) {
 	switch p.Rotation {
 	case "", RotHadamard:
 		p.Rotation = RotHadamard
 		if p.RotBlock == 0 {
-			p.RotBlock = autoRotBlock(cols)
+			p.RotBlock = autoRotBlock(n)
 		}
-		if p.RotBlock < 1 || p.RotBlock&(p.RotBlock-1) != 0 || cols%p.RotBlock != 0 {
-			return p, fmt.Errorf("codec params: rotation block %d must be a power of two dividing cols %d: %w", p.RotBlock, cols, ErrInvalid)
+		if p.RotBlock < 1 || p.RotBlock&(p.RotBlock-1) != 0 || n%p.RotBlock != 0 {
+			return p, fmt.Errorf("codec params: rotation block %d must be a power of two dividing the rotated length %d: %w", p.RotBlock, n, ErrInvalid)
 		}
 	case RotNone:
 		p.RotBlock = 0
@@ -148,6 +154,15 @@ func (p Params) resolve(cols int) (Params, error) {
 		return p, fmt.Errorf("codec params: outlier fraction %v outside [0, 0.05): %w", p.OutlierFrac, ErrInvalid)
 	}
 	return p, nil
+}
+
+// rotatedLen returns the padded row length P the codec rotates and codes:
+// cols rounded up to the codec's padding granularity.
+func (c *Codec) rotatedLen(cols int) int {
+	if c.impl.pad <= 1 {
+		return cols
+	}
+	return (cols + c.impl.pad - 1) / c.impl.pad * c.impl.pad
 }
 
 // NMSE returns mean((w-what)²)/mean(w²) (0 when w is all zero and equal).

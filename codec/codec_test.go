@@ -146,7 +146,13 @@ func TestShapes(t *testing.T) {
 		{"vq2", 3, 24, nil},      // rotation block 8
 		{"vq1p6", 3, 24, nil},    // 9 vectors: padded to 10 (2 words)
 		{"vq3", 2, 40, nil},      // rotation block 8
-		{"vq2", 4, 12, ErrShape}, // cols not a multiple of 8
+		{"vq2", 4, 12, nil},      // padded to 16
+		{"vq2", 6, 172, nil},     // stories260K's down projection: padded to 176, block 16
+		{"vq1p6", 3, 13, nil},    // padded to 16: 6 vectors, words span rows
+		{"vq1p6", 7, 172, nil},   // 154 vectors
+		{"vq3", 2, 1, nil},       // one weight per row
+		{"vq4", 3, 100, nil},     // padded to 104, block 8
+		{"vq2", 0, 8, ErrShape},
 		{"vq1p6", 0, 8, ErrShape},
 	}
 	for _, tc := range tests {
@@ -170,6 +176,47 @@ func TestShapes(t *testing.T) {
 			t.Errorf("%s %dx%d: NMSE %.3f", tc.codec, tc.rows, tc.cols, n)
 		}
 		checkDot(t, e, got, gaussian(tc.cols, 10))
+		checkRotatedDot(t, e, gaussian(tc.cols, 10))
+	}
+}
+
+// checkRotatedDot checks RotatedLen, RotateInput and DotRowsRotated against
+// DotRows: the same products, bit for bit.
+func checkRotatedDot(t *testing.T, e *Encoded, x []float32) {
+	t.Helper()
+	c, _ := ByID(e.Codec)
+	n := e.RotatedLen()
+	if want := e.Cols; c.impl.pad == 8 {
+		if want = (e.Cols + 7) / 8 * 8; n != want {
+			t.Fatalf("%s %dx%d: RotatedLen %d, want %d", c.Name, e.Rows, e.Cols, n, want)
+		}
+	} else if n != want {
+		t.Fatalf("%s %dx%d: RotatedLen %d, want %d", c.Name, e.Rows, e.Cols, n, want)
+	}
+	if err := e.RotateInput(make([]float32, e.Cols+8), x); !errors.Is(err, ErrInvalid) {
+		t.Errorf("%s: RotateInput with a long xr: %v", c.Name, err)
+	}
+	xr := make([]float32, n)
+	for i := range xr {
+		xr[i] = 99 // RotateInput must overwrite the padding too
+	}
+	if err := e.RotateInput(xr, x); err != nil {
+		t.Fatal(err)
+	}
+	want, got := make([]float32, e.Rows), make([]float32, e.Rows)
+	if err := e.DotRows(want, x, 0, e.Rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DotRowsRotated(got, x, xr, 0, e.Rows); err != nil {
+		t.Fatal(err)
+	}
+	for r := range got {
+		if math.Float32bits(got[r]) != math.Float32bits(want[r]) {
+			t.Fatalf("%s row %d: DotRowsRotated %v, DotRows %v", c.Name, r, got[r], want[r])
+		}
+	}
+	if err := e.DotRowsRotated(got, x, xr[:e.Cols-1], 0, e.Rows); !errors.Is(err, ErrInvalid) {
+		t.Errorf("%s: DotRowsRotated with a short xr: %v", c.Name, err)
 	}
 }
 

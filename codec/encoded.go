@@ -78,7 +78,7 @@ func (e *Encoded) validate() (*decodeState, error) {
 	if p.Rotation == RotHadamard && p.RotBlock == 0 {
 		return nil, fmt.Errorf("codec %s: hadamard rotation without block size: %w", c.Name, ErrCorrupt)
 	}
-	if p, err = p.resolve(e.Cols); err != nil {
+	if p, err = p.resolve(c.rotatedLen(e.Cols)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	sizes, err := c.impl.layout(e.Rows, e.Cols)
@@ -106,8 +106,21 @@ func (e *Encoded) validate() (*decodeState, error) {
 			return nil, fmt.Errorf("codec %s: %w", c.Name, err)
 		}
 	}
-	st.rot = newRotation(p.Seed, p.RotBlock, e.Cols)
+	st.rot = newRotation(p.Seed, p.RotBlock, c.rotatedLen(e.Cols))
 	return st, nil
+}
+
+// RotatedLen returns the length P of a row in the stored (rotated) domain
+// and of the input RotateInput writes and DotRowsRotated takes: Cols for
+// the scalar codecs, Cols rounded up to a multiple of 8 for the vector
+// codecs (rows are zero-padded before rotation). For an unknown codec it
+// returns Cols (Validate reports the error).
+func (e *Encoded) RotatedLen() int {
+	c, err := ByID(e.Codec)
+	if err != nil {
+		return e.Cols
+	}
+	return c.rotatedLen(e.Cols)
 }
 
 // Encode encodes the row-major rows×cols matrix w. importance, when not
@@ -130,39 +143,69 @@ func (c *Codec) Encode(w []float32, rows, cols int, importance []float32, p Para
 			}
 		}
 	}
-	p, err := p.resolve(cols)
-	if err != nil {
-		return nil, fmt.Errorf("codec %s: %w", c.Name, err)
-	}
-	sizes, err := c.impl.layout(rows, cols)
+	e, rot, err := c.newEncoded(rows, cols, p)
 	if err != nil {
 		return nil, err
 	}
-	e := &Encoded{Codec: c.ID, Rows: rows, Cols: cols, Params: p, Blobs: map[string][]byte{}}
-	for name, n := range sizes {
-		e.Blobs[name] = make([]byte, n)
+	dense, outPos := c.splitOutliers(w, cols, importance, e.Params.OutlierFrac)
+	n := c.rotatedLen(cols)
+	var imp []float32
+	if importance != nil {
+		imp = make([]float32, n) // zero importance on the padding
+		copy(imp, importance)
+		imp = rot.rotateImportance(imp)
 	}
-	rot := newRotation(p.Seed, p.RotBlock, cols)
-	dense, outPos := w, []int(nil)
-	if n := int(math.Round(p.OutlierFrac * float64(rows*cols))); n > 0 {
-		outPos = selectOutliers(w, cols, importance, n)
-		dense = append([]float32(nil), w...)
-		for _, i := range outPos {
-			dense[i] = 0
-		}
-	}
-	imp := rot.rotateImportance(importance)
 	parallelChunks(rows, c.impl.rowChunk, func(r0, r1 int) {
-		y := make([]float32, cols)
+		y := make([]float32, n)
 		for r := r0; r < r1; r++ {
 			copy(y, dense[r*cols:(r+1)*cols])
+			clear(y[cols:])
 			rot.forward(y)
 			c.impl.encodeRow(e, r, y, imp)
 		}
 	})
-	if outPos != nil {
-		e.Params.Outliers = len(outPos)
-		e.Blobs[blobOutIdx], e.Blobs[blobOutVal] = buildOutliers(e, c, rot, w, outPos)
+	return c.finish(e, rot, w, outPos)
+}
+
+// newEncoded resolves p and allocates the blobs of a rows×cols encoding.
+func (c *Codec) newEncoded(rows, cols int, p Params) (*Encoded, *rotation, error) {
+	n := c.rotatedLen(cols)
+	p, err := p.resolve(n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("codec %s: %w", c.Name, err)
+	}
+	sizes, err := c.impl.layout(rows, cols)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := &Encoded{Codec: c.ID, Rows: rows, Cols: cols, Params: p, Blobs: map[string][]byte{}}
+	for name, size := range sizes {
+		e.Blobs[name] = make([]byte, size)
+	}
+	return e, newRotation(p.Seed, p.RotBlock, n), nil
+}
+
+// splitOutliers picks the outlier positions (round(frac·len(w)) largest
+// |w|·sqrt(imp)) and returns w with them zeroed (w itself when none).
+func (c *Codec) splitOutliers(w []float32, cols int, imp []float32, frac float64) (dense []float32, pos []int) {
+	n := int(math.Round(frac * float64(len(w))))
+	if n <= 0 {
+		return w, nil
+	}
+	pos = selectOutliers(w, cols, imp, n)
+	dense = append([]float32(nil), w...)
+	for _, i := range pos {
+		dense[i] = 0
+	}
+	return dense, pos
+}
+
+// finish attaches the outlier table for positions pos (if any) and
+// validates the encoding.
+func (c *Codec) finish(e *Encoded, rot *rotation, w []float32, pos []int) (*Encoded, error) {
+	if pos != nil {
+		e.Params.Outliers = len(pos)
+		e.Blobs[blobOutIdx], e.Blobs[blobOutVal] = buildOutliers(e, c, rot, w, pos)
 	}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("codec %s: encoder produced invalid data: %w", c.Name, err)
@@ -209,8 +252,9 @@ func (e *Encoded) Decode(dst []float32) error {
 		return fmt.Errorf("decode: dst has %d values, want %d: %w", len(dst), e.Rows*e.Cols, ErrInvalid)
 	}
 	parallelChunks(e.Rows, 1, func(r0, r1 int) {
+		tmp := make([]float32, e.RotatedLen())
 		for r := r0; r < r1; r++ {
-			e.decodeRow(r, dst[r*e.Cols:(r+1)*e.Cols])
+			e.decodeRow(r, dst[r*e.Cols:(r+1)*e.Cols], tmp)
 		}
 	})
 	return nil
@@ -224,28 +268,33 @@ func (e *Encoded) DecodeRow(r int, dst []float32) error {
 	if r < 0 || r >= e.Rows || len(dst) != e.Cols {
 		return fmt.Errorf("decode row %d of %d into %d values: %w", r, e.Rows, len(dst), ErrInvalid)
 	}
-	e.decodeRow(r, dst)
+	e.decodeRow(r, dst, make([]float32, e.RotatedLen()))
 	return nil
 }
 
-func (e *Encoded) decodeRow(r int, dst []float32) {
+// decodeRow decodes row r into dst (Cols values) using tmp (RotatedLen
+// values) as the stored-domain row.
+func (e *Encoded) decodeRow(r int, dst, tmp []float32) {
 	st := e.state.Load()
-	st.c.impl.decodeRow(e, r, dst)
-	st.rot.inverse(dst)
+	st.c.impl.decodeRow(e, r, tmp)
+	st.rot.inverse(tmp)
+	copy(dst, tmp)
 	st.outs.addRow(r, dst)
 }
 
-// RotateInput writes the rotated input xr = R·x that DotRowsRotated takes
-// (a copy when the tensor is not rotated). Compute it once per x and share
-// it between workers.
+// RotateInput writes the rotated input xr = R·x that DotRowsRotated takes:
+// len(x) == Cols, len(xr) == RotatedLen(); x is zero-extended to
+// RotatedLen() first (xr is a padded copy when the tensor is not rotated).
+// Compute it once per x and share it between workers.
 func (e *Encoded) RotateInput(xr, x []float32) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if len(x) != e.Cols || len(xr) != e.Cols {
-		return fmt.Errorf("rotate input: %d and %d values, want %d: %w", len(xr), len(x), e.Cols, ErrInvalid)
+	if n := e.RotatedLen(); len(x) != e.Cols || len(xr) != n {
+		return fmt.Errorf("rotate input: xr %d and x %d values, want %d and %d: %w", len(xr), len(x), n, e.Cols, ErrInvalid)
 	}
 	copy(xr, x)
+	clear(xr[e.Cols:])
 	e.state.Load().rot.forward(xr)
 	return nil
 }
@@ -259,19 +308,20 @@ func (e *Encoded) DotRows(dst, x []float32, lo, hi int) error {
 	if len(x) != e.Cols {
 		return fmt.Errorf("dot rows: x has %d values, want %d: %w", len(x), e.Cols, ErrInvalid)
 	}
-	xr := make([]float32, e.Cols)
-	copy(xr, x)
-	e.state.Load().rot.forward(xr)
+	xr := make([]float32, e.RotatedLen())
+	if err := e.RotateInput(xr, x); err != nil {
+		return err
+	}
 	return e.DotRowsRotated(dst, x, xr, lo, hi)
 }
 
-// DotRowsRotated is DotRows with xr = RotateInput(x) computed by the caller;
-// x is still needed for the outlier corrections.
+// DotRowsRotated is DotRows with xr = RotateInput(x) computed by the caller
+// (len(xr) == RotatedLen()); x is still needed for the outlier corrections.
 func (e *Encoded) DotRowsRotated(dst, x, xr []float32, lo, hi int) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if len(x) != e.Cols || len(xr) != e.Cols || lo < 0 || hi > e.Rows || lo > hi || len(dst) < hi {
+	if len(x) != e.Cols || len(xr) != e.RotatedLen() || lo < 0 || hi > e.Rows || lo > hi || len(dst) < hi {
 		return fmt.Errorf("dot rows [%d,%d) of %d, x %d, xr %d, dst %d: %w", lo, hi, e.Rows, len(x), len(xr), len(dst), ErrInvalid)
 	}
 	st := e.state.Load()

@@ -70,7 +70,7 @@ func (h *minHeap) Pop() any {
 // where ŵ_dense is the bit-exact decode of the dense codes.
 func buildOutliers(e *Encoded, c *Codec, rot *rotation, w []float32, pos []int) (idx, val []byte) {
 	cols := e.Cols
-	row := make([]float32, cols)
+	row := make([]float32, c.rotatedLen(cols))
 	last := -1
 	prev := 0
 	val = make([]byte, 2*len(pos))

@@ -77,13 +77,11 @@ func radixStage(t *svqTable, codes, scales string) vqStage {
 func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 	return codecImpl{
 		rowChunk: rowChunk,
+		pad:      8,
 		layout: func(rows, cols int) (map[string]int, error) {
-			if cols%8 != 0 {
-				return nil, fmt.Errorf("vector codec: cols %d not a multiple of 8: %w", cols, ErrShape)
-			}
 			m := map[string]int{}
 			for _, s := range stages {
-				m[s.codes] = s.bytes(rows * cols / 8)
+				m[s.codes] = s.bytes(rows * vecsPerRow(cols))
 				m[s.scales] = 2 * rows
 			}
 			return m, nil
@@ -91,7 +89,7 @@ func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 		encodeRow: func(e *Encoded, r int, y, w []float32) { vqEncodeRow(stages, e, r, y, w) },
 		decodeRow: func(e *Encoded, r int, dst []float32) {
 			clear(dst)
-			nv := e.Cols / 8
+			nv := vecsPerRow(e.Cols)
 			var q [8]int32
 			for _, s := range stages {
 				dd := rowScale(e.Blobs[s.scales], r)
@@ -105,7 +103,7 @@ func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 			}
 		},
 		dotRow: func(e *Encoded, r int, xr []float32) float32 {
-			nv := e.Cols / 8
+			nv := vecsPerRow(e.Cols)
 			var q [8]int32
 			var out float32
 			for _, s := range stages {
@@ -138,6 +136,10 @@ func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 	}
 }
 
+// vecsPerRow is the number of 8-weight vectors of a row: rows are
+// zero-padded to a multiple of 8 before rotation.
+func vecsPerRow(cols int) int { return (cols + 7) / 8 }
+
 // rowScale returns the F16 scale of row r times 2^-5 (exact), the factor
 // applied to the integer codewords.
 func rowScale(b []byte, r int) float32 {
@@ -147,7 +149,7 @@ func rowScale(b []byte, r int) float32 {
 // vqEncodeRow quantizes y stage by stage: each stage codes the residual of
 // the previous ones with its own least-squares row scale.
 func vqEncodeRow(stages []vqStage, e *Encoded, r int, y, w []float32) {
-	nv := e.Cols / 8
+	nv := vecsPerRow(e.Cols)
 	res := append([]float32(nil), y...)
 	q := make([]int32, len(y))
 	for _, s := range stages {
