@@ -141,17 +141,17 @@ func TestShapes(t *testing.T) {
 		rows, cols int
 		err        error
 	}{
-		{"q4", 3, 45, nil},       // scalar: partial last group, odd nibble count
-		{"q2", 5, 7, nil},        // scalar: row shorter than one group
-		{"vq2", 3, 24, nil},      // rotation block 8
-		{"vq1p6", 3, 24, nil},    // 9 vectors: padded to 10 (2 words)
-		{"vq3", 2, 40, nil},      // rotation block 8
-		{"vq2", 4, 12, nil},      // padded to 16
-		{"vq2", 6, 172, nil},     // stories260K's down projection: padded to 176, block 16
-		{"vq1p6", 3, 13, nil},    // padded to 16: 6 vectors, words span rows
-		{"vq1p6", 7, 172, nil},   // 154 vectors
-		{"vq3", 2, 1, nil},       // one weight per row
-		{"vq4", 3, 100, nil},     // padded to 104, block 8
+		{"q4", 3, 45, nil},     // scalar: partial last group, odd nibble count
+		{"q2", 5, 7, nil},      // scalar: row shorter than one group
+		{"vq2", 3, 24, nil},    // rotation block 8
+		{"vq1p6", 3, 24, nil},  // 9 vectors: padded to 10 (2 words)
+		{"vq3", 2, 40, nil},    // rotation block 8
+		{"vq2", 4, 12, nil},    // padded to 16
+		{"vq2", 6, 172, nil},   // stories260K's down projection: padded to 176, block 16
+		{"vq1p6", 3, 13, nil},  // padded to 16: 6 vectors, words span rows
+		{"vq1p6", 7, 172, nil}, // 154 vectors
+		{"vq3", 2, 1, nil},     // one weight per row
+		{"vq4", 3, 100, nil},   // padded to 104, block 8
 		{"vq2", 0, 8, ErrShape},
 		{"vq1p6", 0, 8, ErrShape},
 	}
