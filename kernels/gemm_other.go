@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// gemmMicro is nil on this build: the blocked products run their references.
+var gemmMicro *microKernel
+
+// gemmAvailable is empty on this build.
+var gemmAvailable []*microKernel
+
+// widenBF16 is widenBF16Ref on this build.
+func widenBF16(dst []float32, src []uint16) { widenBF16Ref(dst, src) }
+
+// widenF16 is widenF16Ref on this build.
+func widenF16(dst []float32, src []uint16) { widenF16Ref(dst, src) }
