@@ -97,7 +97,7 @@ type FMAPeak struct {
 	Kernel        string  `json:"kernel"`
 	FLOPsPerCall  int64   `json:"flops_per_iteration"` // of one FMALoop iteration, one thread
 	Seconds       float64 `json:"seconds"`
-	GFLOPs        float64 `json:"gflop_per_s"`          // all threads, 2 FLOPs per lane per FMA
+	GFLOPs        float64 `json:"gflop_per_s"` // all threads, 2 FLOPs per lane per FMA
 	GFLOPsPerCore float64 `json:"gflop_per_s_per_thread"`
 	Checksum      float32 `json:"checksum"`
 }
