@@ -81,38 +81,49 @@ func (d *Dense) Bytes() int64 { return d.bytes }
 func (d *Dense) Row(r int, dst []float32) { d.store.row(r, dst) }
 
 // MatMul implements Linear. For one vector it fuses decoding into the dot
-// product; for several, each row is decoded once and used for all of them.
+// product; for several, F32, BF16 and F16 stores run the blocked kernels
+// (kernels.MatMulF32 and its siblings), and other stores decode each row once
+// and use it for all of them.
 func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 	d.mulRows(p, dst, x, n, 0, d.rows)
 }
 
+// blockMulStore is a store with a matrix-matrix kernel: matMul writes
+// dst[t·ld+i] = Σ_c W[r0+i,c]·x[t·cols+c] for i < rows and t < n.
+type blockMulStore interface {
+	matMul(dst, x []float32, r0, rows, n, ld int)
+}
+
 // mulRows computes the products of rows [off, off+rows) of d, writing
-// dst[t·rows+r] for r < rows; RowSlice uses it for its window.
+// dst[t·rows+r] for r < rows; RowSlice uses it for its window. The loop body
+// captures nothing (ForArgs), so a decode step does not allocate.
 func (d *Dense) mulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
-	cols := d.cols
-	p.For(rows, 16, func(lo, hi int) {
-		if n == 1 {
-			for r := lo; r < hi; r++ {
-				dst[r] = d.store.dot(off+r, x)
-			}
-			return
-		}
-		var buf []float32
-		if !d.f32 {
-			buf = make([]float32, cols)
-		}
+	p.ForArgs(rows, 16, kernels.Args{Obj: d, A: dst, B: x, I: [4]int{n, off, rows}}, mulRowsChunk)
+}
+
+// mulRowsChunk is mulRows' loop body for output rows [lo, hi), with a.Obj
+// the *Dense, a.A dst, a.B x and a.I = {n, off, rows}.
+func mulRowsChunk(a *kernels.Args, _, lo, hi int) {
+	d, dst, x := a.Obj.(*Dense), a.A, a.B
+	n, off, rows := a.I[0], a.I[1], a.I[2]
+	if n == 1 {
 		for r := lo; r < hi; r++ {
-			w := buf
-			if d.f32 {
-				w = d.store.(f32Store).w[(off+r)*cols : (off+r+1)*cols]
-			} else {
-				d.store.row(off+r, buf)
-			}
-			for t := range n {
-				dst[t*rows+r] = kernels.Dot(w, x[t*cols:(t+1)*cols])
-			}
+			dst[r] = d.store.dot(off+r, x)
 		}
-	})
+		return
+	}
+	if bm, ok := d.store.(blockMulStore); ok {
+		bm.matMul(dst[lo:], x, off+lo, hi-lo, n, rows)
+		return
+	}
+	cols := d.cols
+	buf := make([]float32, cols)
+	for r := lo; r < hi; r++ {
+		d.store.row(off+r, buf)
+		for t := range n {
+			dst[t*rows+r] = kernels.Dot(buf, x[t*cols:(t+1)*cols])
+		}
+	}
 }
 
 type f32Store struct {
@@ -124,6 +135,9 @@ func (s f32Store) dot(r int, x []float32) float32 {
 	return kernels.Dot(s.w[r*s.cols:(r+1)*s.cols], x)
 }
 func (s f32Store) row(r int, dst []float32) { copy(dst, s.w[r*s.cols:(r+1)*s.cols]) }
+func (s f32Store) matMul(dst, x []float32, r0, rows, n, ld int) {
+	kernels.MatMulF32(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
+}
 
 type bf16Store struct {
 	w    []uint16
@@ -132,6 +146,9 @@ type bf16Store struct {
 
 func (s bf16Store) dot(r int, x []float32) float32 {
 	return kernels.DotBF16(s.w[r*s.cols:(r+1)*s.cols], x)
+}
+func (s bf16Store) matMul(dst, x []float32, r0, rows, n, ld int) {
+	kernels.MatMulBF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
 }
 func (s bf16Store) row(r int, dst []float32) {
 	for i, h := range s.w[r*s.cols : (r+1)*s.cols] {
@@ -145,11 +162,10 @@ type f16Store struct {
 }
 
 func (s f16Store) dot(r int, x []float32) float32 {
-	var sum float32
-	for i, h := range s.w[r*s.cols : (r+1)*s.cols] {
-		sum += kernels.F16ToF32(h) * x[i]
-	}
-	return sum
+	return kernels.DotF16(s.w[r*s.cols:(r+1)*s.cols], x)
+}
+func (s f16Store) matMul(dst, x []float32, r0, rows, n, ld int) {
+	kernels.MatMulF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
 }
 func (s f16Store) row(r int, dst []float32) {
 	for i, h := range s.w[r*s.cols : (r+1)*s.cols] {
