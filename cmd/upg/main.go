@@ -36,6 +36,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTestCmd(), newRunCmd(), newEvalCmd(), newInspectCmd(), newImportCmd(), newSynthCmd())
+	root.AddCommand(newTestCmd(), newRunCmd(), newEvalCmd(), newInspectCmd(), newImportCmd(), newSynthCmd(), newBenchCmd())
 	return root
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upgtools/upg/engine"
+	"github.com/upgtools/upg/model"
 	"github.com/upgtools/upg/tokenizer"
 )
 
@@ -52,6 +53,7 @@ func (s *sampleFlags) options(cmd *cobra.Command, l *engine.Loaded) engine.Sampl
 
 func newRunCmd() *cobra.Command {
 	var mf modelFlags
+	var kv kvFlag
 	var sf sampleFlags
 	var prompt, system string
 	var n int
@@ -77,13 +79,13 @@ func newRunCmd() *cobra.Command {
 				gen.OnText = func(s string) { fmt.Fprint(out, s) }
 			}
 			if chat {
-				return runChat(cmd, l, mf, gen, prompt, system)
+				return runChat(cmd, l, mf, kv.typ, gen, prompt, system)
 			}
 			ids, err := promptTokens(l.Tokenizer, prompt, false)
 			if err != nil {
 				return err
 			}
-			sess := engine.NewSession(l.Model, l.Tokenizer, mf.ctx)
+			sess := engine.NewSessionKV(l.Model, l.Tokenizer, mf.ctx, kv.typ)
 			if !mf.json {
 				fmt.Fprint(out, prompt)
 			}
@@ -101,6 +103,7 @@ func newRunCmd() *cobra.Command {
 		},
 	}
 	mf.register(c.Flags())
+	kv.register(c.Flags())
 	sf.register(c)
 	c.Flags().StringVarP(&prompt, "prompt", "p", "", "the prompt (with --chat: the first user message)")
 	c.Flags().StringVar(&system, "system", "", "system message for --chat")
@@ -114,7 +117,7 @@ func newRunCmd() *cobra.Command {
 // runChat holds a conversation: each user turn is rendered with the whole
 // history through the chat template, and only the new tokens are
 // evaluated (the cache keeps the common prefix).
-func runChat(cmd *cobra.Command, l *engine.Loaded, mf modelFlags, gen engine.GenerateOptions, first, system string) error {
+func runChat(cmd *cobra.Command, l *engine.Loaded, mf modelFlags, kv model.KVType, gen engine.GenerateOptions, first, system string) error {
 	tok := l.Tokenizer
 	if tok.Spec().ChatTemplate == "" {
 		return fmt.Errorf("%s has no chat template (tokenizer_config.json chat_template)", l.Dir)
@@ -124,7 +127,7 @@ func runChat(cmd *cobra.Command, l *engine.Loaded, mf modelFlags, gen engine.Gen
 	if system != "" {
 		msgs = append(msgs, tokenizer.Message{Role: "system", Content: system})
 	}
-	sess := engine.NewSession(l.Model, tok, mf.ctx)
+	sess := engine.NewSessionKV(l.Model, tok, mf.ctx, kv)
 	var past []int // tokens in the cache
 	in := bufio.NewScanner(cmd.InOrStdin())
 	in.Buffer(make([]byte, 1<<20), 1<<20)

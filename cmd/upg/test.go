@@ -63,6 +63,7 @@ type testReport struct {
 
 func newTestCmd() *cobra.Command {
 	var mf modelFlags
+	var kv kvFlag
 	var prompts []string
 	var n int
 	var temp float64
@@ -105,7 +106,7 @@ func newTestCmd() *cobra.Command {
 				if p.Chat {
 					fmt.Fprint(stream, "\n") // the reply is a new turn, not a continuation
 				}
-				sess := engine.NewSession(l.Model, l.Tokenizer, mf.ctx)
+				sess := engine.NewSessionKV(l.Model, l.Tokenizer, mf.ctx, kv.typ)
 				text, st, err := sess.Generate(cmd.Context(), ids, engine.GenerateOptions{
 					MaxTokens: n, Sample: engine.SampleOptions{Temperature: temp, Seed: seed},
 					OnText: func(s string) { fmt.Fprint(stream, s) },
@@ -134,6 +135,7 @@ func newTestCmd() *cobra.Command {
 		},
 	}
 	mf.register(c.Flags())
+	kv.register(c.Flags())
 	c.Flags().StringArrayVarP(&prompts, "prompt", "p", nil, "a prompt to run instead of the built-in ones (repeatable)")
 	c.Flags().IntVarP(&n, "n-predict", "n", 64, "tokens to generate per prompt")
 	c.Flags().Float64Var(&temp, "temp", 0, "sampling temperature (0: greedy)")

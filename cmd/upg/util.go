@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/upgtools/upg/engine"
@@ -112,3 +113,24 @@ func progress(desc string, quiet bool) func(done, total int) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// kvFlag is the --kv flag of the commands that run sessions.
+type kvFlag struct{ typ model.KVType }
+
+func (k *kvFlag) register(fs *pflag.FlagSet) { fs.Var(k, "kv", "KV cache storage: f16 or f32") }
+
+// String implements pflag.Value.
+func (k *kvFlag) String() string { return k.typ.String() }
+
+// Set implements pflag.Value.
+func (k *kvFlag) Set(s string) error {
+	t, err := model.ParseKVType(s)
+	if err != nil {
+		return err
+	}
+	k.typ = t
+	return nil
+}
+
+// Type implements pflag.Value.
+func (k *kvFlag) Type() string { return "f16|f32" }
