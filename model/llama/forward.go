@@ -140,15 +140,15 @@ func (m *Model) layer(l int, c *model.Cache, n, pos0 int) {
 	}
 }
 
-// attnBlock is how many cached positions attention converts from binary16
-// at a time (per worker) before using them.
+// attnBlock is how many cached values attention converts from binary16 at
+// a time (per worker) before using them; keys are read with DotF16.
 const attnBlock = 64
 
 // attention computes, for every token t and head h, softmax(q·Kᵀ/√hd)·V over
 // the cached positions up to pos0+t (causal; limited to the sliding window
 // when the model has one). Query heads share KV heads in groups; the work is
-// split over (token, KV head) pairs so an F16 cache converts each key and
-// value row once per group.
+// split over (token, KV head) pairs so an F16 cache converts each value row
+// once per group (keys are dotted in binary16 directly, kernels.DotF16).
 func (m *Model) attention(l int, c *model.Cache, n, pos0 int) {
 	cfg, b := &m.cfg, &m.buf
 	group := cfg.Heads / cfg.KVHeads
@@ -183,16 +183,20 @@ func (m *Model) attendGroup(worker, l, t, kvh, pos0, group int) {
 	kvOff := kvh * hd
 	scores := b.scores[worker*group*b.attnCap : (worker+1)*group*b.attnCap]
 	blk := b.kvBlock[worker*attnBlock*hd : (worker+1)*attnBlock*hd]
-	for j0 := start; j0 < end; j0 += attnBlock {
-		j1 := min(j0+attnBlock, end)
-		rows, stride := kvRows(c, true, l, j0, j1, kvd, kvOff, hd, blk)
-		for g := range group {
-			h := kvh*group + g
-			q := b.q[t*qd+h*hd : t*qd+(h+1)*hd]
-			s := scores[g*b.attnCap:]
-			for j := j0; j < j1; j++ {
-				s[j-start] = kernels.Dot(q, rows[(j-j0)*stride:(j-j0)*stride+hd]) * scale
+	for g := range group {
+		h := kvh*group + g
+		q := b.q[t*qd+h*hd : t*qd+(h+1)*hd]
+		s := scores[g*b.attnCap:]
+		if c.Type() == model.KVF32 {
+			K := c.K[l]
+			for j := start; j < end; j++ {
+				s[j-start] = kernels.Dot(q, K[j*kvd+kvOff:j*kvd+kvOff+hd]) * scale
 			}
+			continue
+		}
+		K := c.K16[l]
+		for j := start; j < end; j++ {
+			s[j-start] = kernels.DotF16(K[j*kvd+kvOff:j*kvd+kvOff+hd], q) * scale
 		}
 	}
 	for g := range group {
@@ -202,7 +206,7 @@ func (m *Model) attendGroup(worker, l, t, kvh, pos0, group int) {
 	}
 	for j0 := start; j0 < end; j0 += attnBlock {
 		j1 := min(j0+attnBlock, end)
-		rows, stride := kvRows(c, false, l, j0, j1, kvd, kvOff, hd, blk)
+		rows, stride := valueRows(c, l, j0, j1, kvd, kvOff, hd, blk)
 		for g := range group {
 			h := kvh*group + g
 			out := b.att[t*qd+h*hd : t*qd+(h+1)*hd]
@@ -214,22 +218,15 @@ func (m *Model) attendGroup(worker, l, t, kvh, pos0, group int) {
 	}
 }
 
-// kvRows returns rows [j0, j1) of one KV head (hd values at kvOff within
-// each position's kvd) of layer l's keys (key set) or values, as a base
-// slice and a stride: row r is base[r·stride : r·stride+hd]. For F32 they are
-// the cache's own memory; for F16, blk filled with the converted rows.
-func kvRows(c *model.Cache, key bool, l, j0, j1, kvd, kvOff, hd int, blk []float32) (base []float32, stride int) {
+// valueRows returns rows [j0, j1) of one KV head (hd values at kvOff within
+// each position's kvd) of layer l's values as a base slice and a stride: row
+// r is base[r·stride : r·stride+hd]. For F32 they are the cache's own
+// memory; for F16, blk filled with the converted rows.
+func valueRows(c *model.Cache, l, j0, j1, kvd, kvOff, hd int, blk []float32) (base []float32, stride int) {
 	if c.Type() == model.KVF32 {
-		src := c.V[l]
-		if key {
-			src = c.K[l]
-		}
-		return src[j0*kvd+kvOff : (j1-1)*kvd+kvOff+hd], kvd
+		return c.V[l][j0*kvd+kvOff : (j1-1)*kvd+kvOff+hd], kvd
 	}
 	src := c.V16[l]
-	if key {
-		src = c.K16[l]
-	}
 	for j := j0; j < j1; j++ {
 		row := src[j*kvd+kvOff : j*kvd+kvOff+hd]
 		dst := blk[(j-j0)*hd : (j-j0+1)*hd]
