@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"sync"
+	"unsafe"
 )
 
 // MatMulF32 computes, for r < rows and t < n,
@@ -158,6 +159,33 @@ func (s wSource) load(dst []float32, off, m int) {
 	s.widen(dst[:m], s.u16[off:off+m])
 }
 
+// prefetchRow hints that elements [off, off+m) of the flattened matrix will
+// be loaded soon.
+func (s wSource) prefetchRow(off, m int) {
+	if s.widen == nil {
+		prefetch(unsafe.Pointer(&s.f32[off]), 4*m)
+		return
+	}
+	prefetch(unsafe.Pointer(&s.u16[off]), 2*m)
+}
+
+// gemmNext is the block of weights after the current one, prefetched one
+// row per micro-kernel call while the current block is multiplied.
+type gemmNext struct {
+	src          wSource
+	off, ld, len int // first element, row stride, elements per row
+	rows         int // rows still to prefetch
+}
+
+// step prefetches the next row, if any.
+func (p *gemmNext) step() {
+	if p.rows > 0 {
+		p.src.prefetchRow(p.off, p.len)
+		p.off += p.ld
+		p.rows--
+	}
+}
+
 // gemm is the blocked product behind the MatMul functions (shape checked).
 // Columns are taken kc at a time (the leading multiple of gemmKStep; the
 // remaining < gemmKStep columns are added by a scalar tail), rows gemmMC at a
@@ -180,7 +208,14 @@ func gemm(dst []float32, src wSource, x []float32, rows, cols, n, ldDst int, mk 
 				src.load(sc.w[i*kc:], (m0+i)*cols+k0, kc)
 			}
 			clear(sc.w[mc*kc : (mc+gemmMR-1)/gemmMR*gemmMR*kc])
-			gemmBlock(dst[m0:], sc, mc, x[k0:], cols, kc, n, ldDst, mk)
+			next := gemmNext{src: src, ld: cols}
+			switch {
+			case m0+mc < rows:
+				next.off, next.len, next.rows = (m0+mc)*cols+k0, kc, min(gemmMC, rows-m0-mc)
+			case k0+kc < kv:
+				next.off, next.len, next.rows = k0+kc, min(gemmKC, kv-k0-kc), min(gemmMC, rows)
+			}
+			gemmBlock(dst[m0:], sc, mc, x[k0:], cols, kc, n, ldDst, mk, &next)
 		}
 	}
 	if kv < cols {
@@ -190,8 +225,9 @@ func gemm(dst []float32, src wSource, x []float32, rows, cols, n, ldDst int, mk 
 
 // gemmBlock adds the products of the packed block sc.w (mc rows, kc columns,
 // padded with zero rows to a multiple of gemmMR) with columns [0, kc) of the
-// n tokens of x (stride ldx) to dst[t*ldDst+r].
-func gemmBlock(dst []float32, sc *gemmScratch, mc int, x []float32, ldx, kc, n, ldDst int, mk *microKernel) {
+// n tokens of x (stride ldx) to dst[t*ldDst+r], prefetching a row of next
+// per micro-kernel call.
+func gemmBlock(dst []float32, sc *gemmScratch, mc int, x []float32, ldx, kc, n, ldDst int, mk *microKernel, next *gemmNext) {
 	nr := mk.nr
 	for t0 := 0; t0 < n; t0 += nr {
 		nt := min(nr, n-t0)
@@ -207,6 +243,7 @@ func gemmBlock(dst []float32, sc *gemmScratch, mc int, x []float32, ldx, kc, n, 
 			xp, ld = sc.x[:], kc
 		}
 		for r := 0; r < mc; r += gemmMR {
+			next.step()
 			w := &sc.w[r*kc]
 			if nt == nr && r+gemmMR <= mc {
 				mk.fn(w, kc, &xp[0], ld, kc, &dst[t0*ldDst+r], ldDst)

@@ -2,7 +2,11 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // gemmMicro is the micro-kernel the blocked products use on this CPU: the
 // AVX-512 4×6 kernel when AVX-512 F and VL are there, else the AVX2/FMA 4×3
@@ -77,3 +81,16 @@ func widenBF16AVX2(dst *float32, src *uint16, n int)
 //
 //go:noescape
 func widenF16F16C(dst *float32, src *uint16, n int)
+
+// prefetch asks for the n bytes at p to be brought into L2 (a hint: it
+// never faults and has no visible effect).
+func prefetch(p unsafe.Pointer, n int) {
+	if n > 0 {
+		prefetchL2(p, n)
+	}
+}
+
+// prefetchL2 issues PREFETCHT1 for every 64-byte line of [p, p+n).
+//
+//go:noescape
+func prefetchL2(p unsafe.Pointer, n int)

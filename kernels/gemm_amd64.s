@@ -223,3 +223,19 @@ whloop:
 whdone:
 	VZEROUPPER
 	RET
+
+// func prefetchL2(p unsafe.Pointer, n int)
+TEXT ·prefetchL2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	ADDQ SI, CX
+
+pfloop:
+	CMPQ       SI, CX
+	JAE        pfdone
+	PREFETCHT1 (SI)
+	ADDQ       $64, SI
+	JMP        pfloop
+
+pfdone:
+	RET

@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // gemmMicro is nil on this build: the blocked products run their references.
 var gemmMicro *microKernel
 
@@ -13,3 +15,6 @@ func widenBF16(dst []float32, src []uint16) { widenBF16Ref(dst, src) }
 
 // widenF16 is widenF16Ref on this build.
 func widenF16(dst []float32, src []uint16) { widenF16Ref(dst, src) }
+
+// prefetch is a no-op on this build.
+func prefetch(unsafe.Pointer, int) {}
