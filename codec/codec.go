@@ -45,6 +45,11 @@ type codecImpl struct {
 	// pad is the granularity rows are zero-padded to before rotation
 	// (8 for the vector codecs, 1 for the scalar ones).
 	pad int
+	// stages are the vector codec's stages (nil for scalar codecs) and
+	// bits the scalar codec's bits per weight (0 for vector codecs); the
+	// Hessian-aware encoder works from them.
+	stages []vqStage
+	bits   int
 	// encodeRow encodes rotated row y (importance w, nil: uniform) into
 	// e.Blobs.
 	encodeRow func(e *Encoded, r int, y, w []float32)

@@ -127,11 +127,8 @@ func (e *Encoded) RotatedLen() int {
 // nil, holds E[x_j²] per column (length cols, finite, ≥ 0) and weights the
 // error the encoder minimizes. p selects rotation, seed and outliers.
 func (c *Codec) Encode(w []float32, rows, cols int, importance []float32, p Params) (*Encoded, error) {
-	if rows <= 0 || cols <= 0 || int64(rows)*int64(cols) > maxElems || len(w) != rows*cols {
-		return nil, fmt.Errorf("codec %s: %d weights for shape %dx%d: %w", c.Name, len(w), rows, cols, ErrShape)
-	}
-	if i := firstNonFinite(w); i >= 0 {
-		return nil, fmt.Errorf("codec %s: weight %d (row %d, col %d) is %v (must be finite, |w| < 32768): %w", c.Name, i, i/cols, i%cols, w[i], ErrInvalid)
+	if err := c.checkWeights(w, rows, cols); err != nil {
+		return nil, err
 	}
 	if importance != nil {
 		if len(importance) != cols {
@@ -211,6 +208,18 @@ func (c *Codec) finish(e *Encoded, rot *rotation, w []float32, pos []int) (*Enco
 		return nil, fmt.Errorf("codec %s: encoder produced invalid data: %w", c.Name, err)
 	}
 	return e, nil
+}
+
+// checkWeights checks the shape and that every weight is finite and
+// representable.
+func (c *Codec) checkWeights(w []float32, rows, cols int) error {
+	if rows <= 0 || cols <= 0 || int64(rows)*int64(cols) > maxElems || len(w) != rows*cols {
+		return fmt.Errorf("codec %s: %d weights for shape %dx%d: %w", c.Name, len(w), rows, cols, ErrShape)
+	}
+	if i := firstNonFinite(w); i >= 0 {
+		return fmt.Errorf("codec %s: weight %d (row %d, col %d) is %v (must be finite, |w| < 32768): %w", c.Name, i, i/cols, i%cols, w[i], ErrInvalid)
+	}
+	return nil
 }
 
 // maxWeight bounds |w| so that every scale and correction fits in F16.

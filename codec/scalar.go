@@ -20,9 +20,10 @@ func scalarCodec(bits int) codecImpl {
 	lmax := 1<<bits - 1
 	rowBytes := func(cols int) int { return (cols*bits + 7) / 8 }
 	groups := func(cols int) int { return (cols + scalarGroup - 1) / scalarGroup }
-	code := func(b []byte, j int) int { return int(b[j*bits/8]>>(j*bits%8)) & lmax }
+	code := func(b []byte, j int) int { return scalarCode(b, j, bits) }
 	return codecImpl{
 		rowChunk: 1,
+		bits:     bits,
 		layout: func(rows, cols int) (map[string]int, error) {
 			return map[string]int{"codes": rows * rowBytes(cols), "scales": 2 * rows * groups(cols)}, nil
 		},
@@ -38,8 +39,7 @@ func scalarCodec(bits int) codecImpl {
 				binary.LittleEndian.PutUint16(e.Blobs["scales"][2*(r*groups(e.Cols)+g):], h)
 				d := kernels.F16ToF32(h)
 				for j := lo; j < hi; j++ {
-					c := scalarLevel(y[j], d, lmax)
-					codes[j*bits/8] |= byte(c << (j * bits % 8))
+					putScalarCode(codes, j, bits, scalarLevel(y[j], d, lmax))
 				}
 			}
 		},
@@ -71,6 +71,29 @@ func scalarCodec(bits int) codecImpl {
 			}
 			return nil
 		},
+	}
+}
+
+// scalarCode returns the bits-bit code of weight j of a row's bytes b
+// (LSB first; a code may span two bytes when 8 % bits != 0).
+func scalarCode(b []byte, j, bits int) int {
+	bit := j * bits
+	v := int(b[bit/8]) >> (bit % 8)
+	if bit%8+bits > 8 {
+		v |= int(b[bit/8+1]) << (8 - bit%8)
+	}
+	return v & (1<<bits - 1)
+}
+
+// putScalarCode stores code c of weight j into a row's bytes b, replacing
+// what was there.
+func putScalarCode(b []byte, j, bits, c int) {
+	bit := j * bits
+	m := 1<<bits - 1
+	b[bit/8] = b[bit/8]&^byte(m<<(bit%8)) | byte(c<<(bit%8))
+	if bit%8+bits > 8 {
+		sh := 8 - bit%8
+		b[bit/8+1] = b[bit/8+1]&^byte(m>>sh) | byte(c>>sh)
 	}
 }
 

@@ -78,6 +78,7 @@ func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 	return codecImpl{
 		rowChunk: rowChunk,
 		pad:      8,
+		stages:   stages,
 		layout: func(rows, cols int) (map[string]int, error) {
 			m := map[string]int{}
 			for _, s := range stages {
