@@ -50,15 +50,10 @@ type Tensor struct {
 // An unfinished download is reported as an *IncompleteError listing every
 // problem found; a damaged file as the safetensors *FormatError.
 func Open(dir string) (*Checkpoint, error) {
-	c := &Checkpoint{Dir: dir}
-	if err := c.readConfig(filepath.Join(dir, ConfigFile)); err != nil {
-		return nil, err
-	}
-	gen, err := readGeneration(filepath.Join(dir, GenerationFile))
+	c, err := OpenConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	c.Generation = gen
 	inc := &IncompleteError{Dir: dir}
 	if inc.Partial, err = findPartial(dir); err != nil {
 		return nil, err
@@ -81,6 +76,22 @@ func Open(dir string) (*Checkpoint, error) {
 		closeAll(files)
 		return nil, err
 	}
+	return c, nil
+}
+
+// OpenConfig reads only config.json and generation_config.json of dir: a
+// Checkpoint without tensors, for directories whose weights are stored in
+// another format (UPG).
+func OpenConfig(dir string) (*Checkpoint, error) {
+	c := &Checkpoint{Dir: dir, tensors: map[string]location{}}
+	if err := c.readConfig(filepath.Join(dir, ConfigFile)); err != nil {
+		return nil, err
+	}
+	gen, err := readGeneration(filepath.Join(dir, GenerationFile))
+	if err != nil {
+		return nil, err
+	}
+	c.Generation = gen
 	return c, nil
 }
 

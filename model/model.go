@@ -101,11 +101,16 @@ func LoaderFor(arch string) (Loader, error) {
 // LoadCheckpoint builds the model of an open checkpoint. The checkpoint must
 // stay open while the model is used (weights are memory-mapped views).
 func LoadCheckpoint(ck *checkpoint.Checkpoint, opt Options) (Model, error) {
+	return LoadWeights(ck, NewCheckpointWeights(ck), opt)
+}
+
+// LoadWeights builds the model described by ck's configs over w (the
+// checkpoint's own tensors, or a UPG directory's).
+func LoadWeights(ck *checkpoint.Checkpoint, w Weights, opt Options) (Model, error) {
 	l, err := LoaderFor(ck.Architecture)
 	if err != nil {
 		return nil, fmt.Errorf("%s/config.json: %w", ck.Dir, err)
 	}
-	w := NewCheckpointWeights(ck)
 	m, err := l(ck.Config, w, opt)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", ck.Dir, err)

@@ -1,20 +1,6 @@
-//go:build linux || darwin
-
 package main
 
-import (
-	"runtime"
-	"syscall"
-)
+import "github.com/upgtools/upg/internal/sysinfo"
 
-// peakRSS is the process's peak resident set size in bytes, from the OS.
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	if runtime.GOOS == "darwin" {
-		return int64(ru.Maxrss)
-	}
-	return int64(ru.Maxrss) * 1024
-}
+// peakRSS is the process's peak resident set size in bytes (0 when unknown).
+func peakRSS() int64 { return sysinfo.PeakRSS() }
