@@ -11,7 +11,8 @@ import (
 // ID is a codec's stable numeric identifier, stored in the container. IDs
 // are never reused; removed codecs keep their number reserved here.
 //
-// Assigned: 1 q4, 2 q2, 3 vq2, 4 vq1p6, 5 vq3, 6 vq4. Reserved: none yet.
+// Assigned: 1 q4, 2 q2, 3 vq2, 4 vq1p6, 5 vq3, 6 vq4, 7 q8, 8 q3. Reserved:
+// none yet.
 type ID uint16
 
 // Sentinel errors, usable with errors.Is.

@@ -15,7 +15,7 @@ func gauss4096() []float32 { return gaussian(gaussN*gaussN, 4096) }
 // test runs (measured value plus a small margin). The target is
 // 0.09 at 2.0 bpw (met by vq2) and 0.15 at 1.6 bpw (NOT met: vq1p6 measures
 // 0.154; the bound below only guards against regression).
-var bigBound = map[string]float64{"vq2": 0.0895, "vq1p6": 0.1550, "q4": 0.0075, "q2": 0.1085}
+var bigBound = map[string]float64{"vq2": 0.0895, "vq1p6": 0.1550, "q4": 0.0075, "q2": 0.1085, "q8": 0.0000285, "q3": 0.0296}
 
 func TestGaussian4096(t *testing.T) {
 	if testing.Short() {
@@ -23,7 +23,7 @@ func TestGaussian4096(t *testing.T) {
 	}
 	w := gauss4096()
 	got := make([]float32, len(w))
-	for _, name := range []string{"vq2", "vq1p6", "q4", "q2"} {
+	for _, name := range []string{"vq2", "vq1p6", "q4", "q2", "q8", "q3"} {
 		c, _ := Lookup(name)
 		e, err := c.Encode(w, gaussN, gaussN, nil, Params{Seed: 1})
 		if err != nil {

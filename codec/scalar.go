@@ -143,4 +143,8 @@ func init() {
 		Doc: "4-bit uniform scalar, F16 scale per 32 weights (4.5 bpw)", impl: scalarCodec(4)})
 	register(&Codec{Name: "q2", ID: 2, GroupSize: scalarGroup, BitsPerWeight: 2,
 		Doc: "2-bit uniform scalar, F16 scale per 32 weights (2.5 bpw)", impl: scalarCodec(2)})
+	register(&Codec{Name: "q8", ID: 7, GroupSize: scalarGroup, BitsPerWeight: 8,
+		Doc: "8-bit uniform scalar, F16 scale per 32 weights (8.5 bpw)", impl: scalarCodec(8)})
+	register(&Codec{Name: "q3", ID: 8, GroupSize: scalarGroup, BitsPerWeight: 3,
+		Doc: "3-bit uniform scalar, F16 scale per 32 weights (3.5 bpw)", impl: scalarCodec(3)})
 }
