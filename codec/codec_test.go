@@ -144,6 +144,8 @@ func TestShapes(t *testing.T) {
 	}{
 		{"q4", 3, 45, nil},     // scalar: partial last group, odd nibble count
 		{"q2", 5, 7, nil},      // scalar: row shorter than one group
+		{"q3", 3, 45, nil},     // 3-bit codes spanning bytes, partial last group
+		{"q8", 2, 33, nil},     // one byte per weight, a group of one
 		{"vq2", 3, 24, nil},    // rotation block 8
 		{"vq1p6", 3, 24, nil},  // 9 vectors: padded to 10 (2 words)
 		{"vq3", 2, 40, nil},    // rotation block 8
