@@ -1,0 +1,414 @@
+package codec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+)
+
+// Fast paths of the vector codecs' row products and decoders.
+//
+// Every vq codeword is expanded from a lookup table built once from the
+// normative codebooks: entry c of a stage's table holds the 8 int8
+// components q[0..8) of the codeword of code c (u16 packing: the whole
+// uint16, 65536 entries = 512 KiB; u8 packing: 256 entries; radix packing:
+// k·128+signs, 7040 entries); the int8 kernel's copies hold q+128. The reference loops
+// (vqDotRowRef, the codec's decodeRow) stay the specification.
+//
+// Two kernels use the tables (chosen at run time, see fast_amd64.go):
+//   - a float kernel (AVX2+FMA): Σ float32(q[i])·xr[i] with the sums
+//     reassociated; it differs from the reference by float rounding only.
+//     The per-row dotRow of every vq codec uses it.
+//   - an int8 kernel (AVX-512 VNNI): DotRowsRotated quantizes xr once per
+//     call to two int8 digits per column (see xQuant; per 64-column block,
+//     scale s = max|x|/127) and multiplies the table bytes (stored as q+128)
+//     with both digits by VPDPBUSD. Besides float rounding it differs from
+//     the reference by the rounding of x: per column at most s/512, so per
+//     stage by at most D·Σ|q[i]|·s(i)/512 (≈1e-5 of Σ|w||x| for Gaussian-like
+//     rotated inputs). Columns after the last full 64-block use Go.
+
+// xBlock is the number of input columns sharing one int8 scale; it is also
+// the number of weights (8 vectors) the int8 kernel consumes per step.
+const xBlock = 64
+
+// forceRef disables every fast path (tests and benchmarks compare against
+// the reference in the same binary).
+var forceRef bool
+
+type packing uint8
+
+const (
+	packU16 packing = iota
+	packU8
+	packRadix
+)
+
+// stagePacking returns the packing of s (the codebook decides it: FORMAT.md
+// pairs svqTable2 with u16, svqTable1 with u8 and svqTable16 with radix).
+func stagePacking(s *vqStage) packing {
+	switch s.t {
+	case &svqTable1:
+		return packU8
+	case &svqTable16:
+		return packRadix
+	}
+	return packU16
+}
+
+// codeTable is the lazily built lookup table of one codebook and packing;
+// bias is XORed into every byte (0x80 for the int8 kernel's q+128).
+type codeTable struct {
+	once sync.Once
+	t    *svqTable
+	p    packing
+	bias uint64
+	w    []uint64
+}
+
+const vnniBias = 0x8080808080808080
+
+// tables[biased][packing]; only the tables a CPU's kernels use are built.
+var tables = [2][3]codeTable{
+	{{t: &svqTable2, p: packU16}, {t: &svqTable1, p: packU8}, {t: &svqTable16, p: packRadix}},
+	{{t: &svqTable2, p: packU16, bias: vnniBias}, {t: &svqTable1, p: packU8, bias: vnniBias}, {t: &svqTable16, p: packRadix, bias: vnniBias}},
+}
+
+// tableFor returns the signed (float kernel, decoder) or biased (int8
+// kernel) table of packing p.
+func tableFor(p packing, biased bool) *codeTable {
+	if biased {
+		return &tables[1][p]
+	}
+	return &tables[0][p]
+}
+
+// entries returns the table, building it on first use.
+func (c *codeTable) entries() []uint64 {
+	c.once.Do(func() {
+		var n int
+		var code func(i int) svqCode
+		switch c.p {
+		case packU16:
+			n = 1 << 16
+			code = func(i int) svqCode {
+				return svqCode{k: uint16(i & 0xff), signs: uint8(i>>8) & 0x7f, shift: uint8(i >> 15)}
+			}
+		case packU8:
+			n = 256
+			code = func(i int) svqCode { return svqCode{k: uint16(i & 1), signs: uint8(i >> 1)} }
+		case packRadix:
+			n = radixBase << 7
+			code = func(i int) svqCode { return svqCode{k: uint16(i >> 7), signs: uint8(i & 0x7f)} }
+		}
+		w := make([]uint64, n)
+		var q [8]int32
+		for i := range w {
+			c.t.expand(code(i), &q)
+			var e uint64
+			for j, v := range q {
+				// |q| ≤ 127 + shift < 128 for every normative table
+				// (checked by TestCodeTables).
+				e |= uint64(uint8(int8(v))) << (8 * j)
+			}
+			w[i] = e ^ c.bias
+		}
+		c.w = w
+	})
+	return c.w
+}
+
+// entryQ returns component j of an entry of a table with the given bias.
+func entryQ(e, bias uint64, j int) int32 {
+	return int32(int8(uint8((e ^ bias) >> (8 * j))))
+}
+
+// radixIndices writes the table indices k·128+signs of the n radix-packed
+// vectors starting at global vector index gi into idx.
+func radixIndices(b []byte, gi, n int, idx []uint16) {
+	w, j := gi/5, gi%5
+	x := binary.LittleEndian.Uint64(b[8*w:])
+	k := (x >> 35) / radixPow[j]
+	for i := range n {
+		idx[i] = uint16(k%radixBase)<<7 | uint16(x>>(7*j)&0x7f)
+		k /= radixBase
+		if j++; j == 5 && i+1 < n {
+			j, w = 0, w+1
+			x = binary.LittleEndian.Uint64(b[8*w:])
+			k = x >> 35
+		}
+	}
+}
+
+// radixChunk is the number of radix vectors decoded into indices at a time
+// (a multiple of the 8 vectors of one input block).
+const radixChunk = 256
+
+// vqDotRow is the dotRow of a vector codec: the float kernel when the CPU
+// has one, else the reference.
+func vqDotRow(stages []vqStage, e *Encoded, r int, xr []float32) float32 {
+	if forceRef || !useF32Kernel {
+		return vqDotRowRef(stages, e, r, xr)
+	}
+	nv := vecsPerRow(e.Cols)
+	var out float32
+	for i := range stages {
+		s := &stages[i]
+		p := stagePacking(s)
+		tab := tableFor(p, false).entries()
+		codes := e.Blobs[s.codes]
+		var acc float32
+		switch p {
+		case packU16:
+			acc = dotF32U16(&codes[2*r*nv], nv, &tab[0], &xr[0])
+		case packU8:
+			acc = dotF32U8(&codes[r*nv], nv, &tab[0], &xr[0])
+		case packRadix:
+			var idx [radixChunk]uint16
+			for v0 := 0; v0 < nv; v0 += radixChunk {
+				n := min(radixChunk, nv-v0)
+				radixIndices(codes, r*nv+v0, n, idx[:n])
+				acc += dotF32U16((*byte)(unsafe.Pointer(&idx[0])), n, &tab[0], &xr[8*v0])
+			}
+		}
+		out += rowScale(e.Blobs[s.scales], r) * acc
+	}
+	return out
+}
+
+// vqDotRowRef is the reference dotRow of a vector codec (the specification
+// of the fast paths).
+func vqDotRowRef(stages []vqStage, e *Encoded, r int, xr []float32) float32 {
+	nv := vecsPerRow(e.Cols)
+	var q [8]int32
+	var out float32
+	for _, s := range stages {
+		codes := e.Blobs[s.codes]
+		var acc float32
+		for v := range nv {
+			s.t.expand(s.get(codes, r*nv+v), &q)
+			x := xr[8*v : 8*v+8]
+			for i := range 8 {
+				acc += float32(q[i]) * x[i]
+			}
+		}
+		out += rowScale(e.Blobs[s.scales], r) * acc
+	}
+	return out
+}
+
+// xQuant is an input quantized for the int8 kernel, per 64-column block g
+// of the nb = P/64 full blocks: with s = max|x|/127, q[j] = round(x[j]/s)
+// and q2[j] = round(256·(x[j] − s·q[j])/s), so x[j] ≈ xs[g]·(256·q[j] +
+// q2[j]) with xs[g] = s/256 (error ≤ s/512). corr = Σ_g xs[g]·128·Σ_{j∈g}
+// (256·q[j] + q2[j]) is the term the +128 bias of the table bytes adds.
+type xQuant struct {
+	q, q2 []int8
+	s     []float32
+	corr  float32
+}
+
+var xQuantPool = sync.Pool{New: func() any { return new(xQuant) }}
+
+// set quantizes xr; it reports false when a block cannot be scaled (a
+// non-finite value, or one so small that 127/max overflows).
+func (xq *xQuant) set(xr []float32) bool {
+	nb := len(xr) / xBlock
+	if cap(xq.q) < nb*xBlock {
+		xq.q = make([]int8, nb*xBlock)
+		xq.q2 = make([]int8, nb*xBlock)
+		xq.s = make([]float32, nb)
+	}
+	xq.q, xq.q2, xq.s = xq.q[:nb*xBlock], xq.q2[:nb*xBlock], xq.s[:nb]
+	var corr float64
+	for g := range nb {
+		blk := xr[g*xBlock : (g+1)*xBlock]
+		var m float32
+		for _, v := range blk {
+			m = max(m, float32(math.Abs(float64(v))))
+		}
+		q, q2 := xq.q[g*xBlock:(g+1)*xBlock], xq.q2[g*xBlock:(g+1)*xBlock]
+		if m == 0 {
+			clear(q)
+			clear(q2)
+			xq.s[g] = 0
+			continue
+		}
+		if !(m <= math.MaxFloat32) || 127/m > math.MaxFloat32/256 {
+			return false
+		}
+		s := float64(m) / 127
+		sum := 0
+		for j, v := range blk {
+			c := max(-127, min(127, int(math.RoundToEven(float64(v)/s))))
+			c2 := max(-127, min(127, int(math.RoundToEven((float64(v)-s*float64(c))*256/s))))
+			q[j], q2[j] = int8(c), int8(c2)
+			sum += 256*c + c2
+		}
+		xq.s[g] = float32(s / 256)
+		corr += float64(xq.s[g]) * 128 * float64(sum)
+	}
+	xq.corr = float32(corr)
+	return true
+}
+
+// dotRowsFast is DotRowsRotated's int8 path for the vector codecs; it
+// reports false (and writes nothing) when it does not apply.
+func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int) bool {
+	stages := st.c.impl.stages
+	if forceRef || !useVNNI || stages == nil || lo == hi {
+		return false
+	}
+	xq := xQuantPool.Get().(*xQuant)
+	defer xQuantPool.Put(xq)
+	if !xq.set(xr) {
+		return false
+	}
+	for r := lo; r < hi; r++ {
+		var out float32
+		for i := range stages {
+			out += rowScale(e.Blobs[stages[i].scales], r) * e.stageDotQ(&stages[i], r, xq, xr)
+		}
+		dst[r] = out + st.outs.dotRow(r, x)
+	}
+	return true
+}
+
+// stageDotQ returns row r · xr for one stage's codes (before the row
+// scale): the int8 kernel over the full 64-column blocks, the float
+// kernel over the rest.
+func (e *Encoded) stageDotQ(s *vqStage, r int, xq *xQuant, xr []float32) float32 {
+	nv := vecsPerRow(e.Cols)
+	nb := len(xq.s)
+	p := stagePacking(s)
+	tab := tableFor(p, true).entries()
+	codes := e.Blobs[s.codes]
+	var acc float32
+	switch p {
+	case packU16:
+		if nb > 0 {
+			acc = dotVNNI16(&codes[2*r*nv], nb, &tab[0], &xq.q[0], &xq.q2[0], &xq.s[0]) - xq.corr
+		}
+		if t := 8 * nb; t < nv {
+			acc += dotF32U16Bias(codes[2*(r*nv+t):2*(r+1)*nv], tab, xr[8*t:])
+		}
+	case packU8:
+		if nb > 0 {
+			acc = dotVNNI8(&codes[r*nv], nb, &tab[0], &xq.q[0], &xq.q2[0], &xq.s[0]) - xq.corr
+		}
+		for v := 8 * nb; v < nv; v++ {
+			acc += dotEntry(tab[codes[r*nv+v]], xr[8*v:8*v+8])
+		}
+	case packRadix:
+		var idx [radixChunk]uint16
+		for v0 := 0; v0 < nv; v0 += radixChunk {
+			n := min(radixChunk, nv-v0)
+			radixIndices(codes, r*nv+v0, n, idx[:n])
+			full := min(n/8, nb-v0/8)
+			if full > 0 {
+				acc += dotVNNI16((*byte)(unsafe.Pointer(&idx[0])), full, &tab[0], &xq.q[8*v0], &xq.q2[8*v0], &xq.s[v0/8])
+				acc -= xq.chunkCorr(v0/8, full)
+			}
+			for v := 8 * full; v < n; v++ {
+				acc += dotEntry(tab[idx[v]], xr[8*(v0+v):8*(v0+v)+8])
+			}
+		}
+	}
+	return acc
+}
+
+// chunkCorr is the bias correction of blocks g0..g0+n-1 alone.
+func (xq *xQuant) chunkCorr(g0, n int) float32 {
+	var c float32
+	for g := g0; g < g0+n; g++ {
+		sum := 0
+		for j := g * xBlock; j < (g+1)*xBlock; j++ {
+			sum += 256*int(xq.q[j]) + int(xq.q2[j])
+		}
+		c += xq.s[g] * 128 * float32(sum)
+	}
+	return c
+}
+
+// dotEntry returns Σ q[j]·x[j] for one entry of a biased table.
+func dotEntry(e uint64, x []float32) float32 {
+	var acc float32
+	for j := range 8 {
+		acc += float32(entryQ(e, vnniBias, j)) * x[j]
+	}
+	return acc
+}
+
+// dotF32U16Bias is Σ over u16 codes of the table entries times x, in Go
+// (used for the few vectors after the last full block).
+func dotF32U16Bias(codes []byte, tab []uint64, x []float32) float32 {
+	var acc float32
+	for v := 0; 2*v < len(codes); v++ {
+		acc += dotEntry(tab[binary.LittleEndian.Uint16(codes[2*v:])], x[8*v:8*v+8])
+	}
+	return acc
+}
+
+// DecodeRowsRotated writes rows lo..hi-1 in the stored (rotated) domain —
+// the codec's values, without the inverse rotation and without outlier
+// corrections — into dst, row-major with stride RotatedLen(). It is meant for
+// batched products: decode a block of rows once, multiply it with many
+// rotated inputs (RotateInput), then add the outlier corrections.
+func (e *Encoded) DecodeRowsRotated(dst []float32, lo, hi int) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if lo < 0 || hi > e.Rows || lo > hi || len(dst) < (hi-lo)*e.RotatedLen() {
+		return fmt.Errorf("decode rows [%d,%d) of %d into %d values: %w", lo, hi, e.Rows, len(dst), ErrInvalid)
+	}
+	st := e.state.Load()
+	stages := st.c.impl.stages
+	n := e.RotatedLen()
+	for r := lo; r < hi; r++ {
+		row := dst[(r-lo)*n : (r-lo+1)*n]
+		if stages == nil || forceRef {
+			st.c.impl.decodeRow(e, r, row)
+			continue
+		}
+		vqDecodeRowTable(stages, e, r, row)
+	}
+	return nil
+}
+
+// vqDecodeRowTable is the vector codecs' decodeRow with the codewords read
+// from the lookup tables; the arithmetic is the reference's, so the output
+// is bit-identical.
+func vqDecodeRowTable(stages []vqStage, e *Encoded, r int, dst []float32) {
+	clear(dst)
+	nv := vecsPerRow(e.Cols)
+	var idx [radixChunk]uint16
+	for i := range stages {
+		s := &stages[i]
+		p := stagePacking(s)
+		tab := tableFor(p, false).entries()
+		dd := rowScale(e.Blobs[s.scales], r)
+		codes := e.Blobs[s.codes]
+		for v0 := 0; v0 < nv; v0 += radixChunk {
+			n := min(radixChunk, nv-v0)
+			if p == packRadix {
+				radixIndices(codes, r*nv+v0, n, idx[:n])
+			}
+			for v := range n {
+				var ent uint64
+				switch p {
+				case packU16:
+					ent = tab[binary.LittleEndian.Uint16(codes[2*(r*nv+v0+v):])]
+				case packU8:
+					ent = tab[codes[r*nv+v0+v]]
+				default:
+					ent = tab[idx[v]]
+				}
+				d := dst[8*(v0+v) : 8*(v0+v)+8]
+				for j := range 8 {
+					d[j] += float32(dd * float32(entryQ(ent, 0, j)))
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package codec
+
+import "golang.org/x/sys/cpu"
+
+// useF32Kernel reports whether the float table kernels (AVX2+FMA) run;
+// useVNNI whether DotRowsRotated uses the int8 AVX-512 VNNI kernels.
+var (
+	useF32Kernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	useVNNI      = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
+)
+
+// dotVNNI16 returns Σ_g xs[g]·Σ_{i<64} u8(tab[code_{8g+i/8}] byte i%8)·
+// (256·xq[64g+i] + xq2[64g+i]) over ngroups groups of 8 little-endian
+// uint16 codes. Its reference is dotVNNIGo.
+//
+//go:noescape
+func dotVNNI16(codes *byte, ngroups int, tab *uint64, xq, xq2 *int8, xs *float32) float32
+
+// dotVNNI8 is dotVNNI16 with one-byte codes.
+//
+//go:noescape
+func dotVNNI8(codes *byte, ngroups int, tab *uint64, xq, xq2 *int8, xs *float32) float32
+
+// dotF32U16 returns Σ_v Σ_i float32(int8(tab[code_v] byte i))·x[8v+i] over
+// nvec little-endian uint16 codes (tab unbiased). Its reference is
+// dotF32Go.
+//
+//go:noescape
+func dotF32U16(codes *byte, nvec int, tab *uint64, x *float32) float32
+
+// dotF32U8 is dotF32U16 with one-byte codes.
+//
+//go:noescape
+func dotF32U8(codes *byte, nvec int, tab *uint64, x *float32) float32

@@ -1,0 +1,26 @@
+//go:build !amd64 || purego
+
+package codec
+
+// Without amd64 assembly (or with the purego tag) every product runs the
+// reference; the kernel names exist so that the shared code compiles.
+const (
+	useF32Kernel = false
+	useVNNI      = false
+)
+
+func dotVNNI16(codes *byte, ngroups int, tab *uint64, xq, xq2 *int8, xs *float32) float32 {
+	panic("codec: dotVNNI16 without assembly")
+}
+
+func dotVNNI8(codes *byte, ngroups int, tab *uint64, xq, xq2 *int8, xs *float32) float32 {
+	panic("codec: dotVNNI8 without assembly")
+}
+
+func dotF32U16(codes *byte, nvec int, tab *uint64, x *float32) float32 {
+	panic("codec: dotF32U16 without assembly")
+}
+
+func dotF32U8(codes *byte, nvec int, tab *uint64, x *float32) float32 {
+	panic("codec: dotF32U8 without assembly")
+}

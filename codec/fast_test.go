@@ -1,0 +1,191 @@
+package codec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/upgtools/upg/kernels"
+)
+
+// TestCodeTables checks every lookup-table entry against the reference
+// expand of its code.
+func TestCodeTables(t *testing.T) {
+	for _, ct := range []*codeTable{&tables[0][0], &tables[0][1], &tables[0][2], &tables[1][0], &tables[1][1], &tables[1][2]} {
+		var q [8]int32
+		for i, e := range ct.entries() {
+			var c svqCode
+			switch ct.p {
+			case packU16:
+				c = svqCode{k: uint16(i & 0xff), signs: uint8(i>>8) & 0x7f, shift: uint8(i >> 15)}
+			case packU8:
+				c = svqCode{k: uint16(i & 1), signs: uint8(i >> 1)}
+			default:
+				c = svqCode{k: uint16(i >> 7), signs: uint8(i & 0x7f)}
+			}
+			ct.t.expand(c, &q)
+			for j := range 8 {
+				if q[j] < -127 || q[j] > 127 || entryQ(e, ct.bias, j) != q[j] {
+					t.Fatalf("packing %d entry %d component %d: table %d, expand %d", ct.p, i, j, entryQ(e, ct.bias, j), q[j])
+				}
+			}
+		}
+	}
+}
+
+// randomEncoded encodes a small Gaussian matrix with codec name, then
+// replaces its codes and scales with random (valid) bytes.
+func randomEncoded(t *testing.T, name string, rows, cols int, seed uint64) *Encoded {
+	t.Helper()
+	c, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Encode(gaussian(rows*cols, seed), rows, cols, nil, Params{Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	for _, s := range c.impl.stages {
+		b := e.Blobs[s.codes]
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		if stagePacking(&s) == packRadix {
+			for o := 0; o+8 <= len(b); o += 8 {
+				x := binary.LittleEndian.Uint64(b[o:])
+				binary.LittleEndian.PutUint64(b[o:], x&(1<<35-1)|(x>>35%radixPow[5])<<35)
+			}
+		}
+		sc := e.Blobs[s.scales]
+		for r := range rows {
+			binary.LittleEndian.PutUint16(sc[2*r:], kernels.F32ToF16(float32(rng.Float64()*2)))
+		}
+	}
+	e.state.Store(nil)
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// dotBound returns Σ_stages D·Σ_i |q_i| and Σ_stages D·Σ_i |q_i·xr_i| for
+// row r (the scales of the tolerances below).
+func dotBound(e *Encoded, r int, xr []float32) (sumQ, sumQX float64) {
+	nv := vecsPerRow(e.Cols)
+	var q [8]int32
+	for _, s := range e.state.Load().c.impl.stages {
+		d := math.Abs(float64(rowScale(e.Blobs[s.scales], r)))
+		for v := range nv {
+			s.t.expand(s.get(e.Blobs[s.codes], r*nv+v), &q)
+			for i := range 8 {
+				sumQ += d * math.Abs(float64(q[i]))
+				sumQX += d * math.Abs(float64(q[i])*float64(xr[8*v+i]))
+			}
+		}
+	}
+	return sumQ, sumQX
+}
+
+// TestFastDotMatchesReference compares DotRowsRotated (the int8 kernel
+// where the CPU has VNNI) and dotRow (the float kernel) with the reference
+// on random codes, for every vector codec and row lengths with and without
+// a tail after the last 64-column block. Tolerance: the int8 path's input
+// rounding bound D·Σ|q|·max|xr|/(127·512), plus 1e-5·D·Σ|q·xr| for float
+// reassociation.
+func TestFastDotMatchesReference(t *testing.T) {
+	for _, c := range Codecs() {
+		if c.impl.stages == nil {
+			continue
+		}
+		for _, cols := range []int{5, 8, 24, 64, 72, 200, 1000, 2056} {
+			t.Run(fmt.Sprintf("%s/%d", c.Name, cols), func(t *testing.T) {
+				const rows = 7
+				e := randomEncoded(t, c.Name, rows, cols, uint64(cols))
+				x := gaussian(cols, uint64(cols)+1)
+				x[0] *= 40 // an outlier column
+				xr := make([]float32, e.RotatedLen())
+				if err := e.RotateInput(xr, x); err != nil {
+					t.Fatal(err)
+				}
+				var xmax float64
+				for _, v := range xr {
+					xmax = max(xmax, math.Abs(float64(v)))
+				}
+				fast, ref := make([]float32, rows), make([]float32, rows)
+				if err := e.DotRowsRotated(fast, x, xr, 0, rows); err != nil {
+					t.Fatal(err)
+				}
+				forceRef = true
+				err := e.DotRowsRotated(ref, x, xr, 0, rows)
+				forceRef = false
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := e.state.Load()
+				for r := range rows {
+					sumQ, sumQX := dotBound(e, r, xr)
+					tol := 1.01*sumQ*xmax/(127*512) + 1e-5*sumQX + 1e-30
+					if d := math.Abs(float64(fast[r]) - float64(ref[r])); d > tol {
+						t.Errorf("row %d: DotRowsRotated %v, reference %v (|diff| %g > %g)", r, fast[r], ref[r], d, tol)
+					}
+					f32 := vqDotRow(st.c.impl.stages, e, r, xr)
+					if d := math.Abs(float64(f32) - float64(ref[r])); d > 1e-5*sumQX+1e-30 {
+						t.Errorf("row %d: dotRow %v, reference %v", r, f32, ref[r])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestDecodeRowsRotated checks the table decoder bit for bit against the
+// reference decodeRow for every codec, and the argument checks.
+func TestDecodeRowsRotated(t *testing.T) {
+	for _, c := range Codecs() {
+		for _, cols := range []int{8, 13, 72, 136} {
+			const rows = 5
+			e, err := c.Encode(gaussian(rows*cols, 4), rows, cols, nil, Params{Seed: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := e.RotatedLen()
+			got := make([]float32, 3*n)
+			if err := e.DecodeRowsRotated(got, 1, 4); err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, n)
+			for r := 1; r < 4; r++ {
+				e.state.Load().c.impl.decodeRow(e, r, want)
+				for j := range n {
+					if math.Float32bits(got[(r-1)*n+j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s cols %d row %d col %d: %v, reference %v", c.Name, cols, r, j, got[(r-1)*n+j], want[j])
+					}
+				}
+			}
+			for _, bad := range [][2]int{{-1, 2}, {3, 2}, {0, rows + 1}, {0, 4}} {
+				if err := e.DecodeRowsRotated(got, bad[0], bad[1]); err == nil {
+					t.Errorf("%s: rows [%d,%d) into %d values: no error", c.Name, bad[0], bad[1], len(got))
+				}
+			}
+		}
+	}
+}
+
+// TestDotRowsRotatedAllocs checks that the hot path does not allocate.
+func TestDotRowsRotatedAllocs(t *testing.T) {
+	for _, name := range []string{"vq2", "vq3", "vq1p6"} {
+		e := randomEncoded(t, name, 16, 1024, 5)
+		x := gaussian(1024, 6)
+		xr := make([]float32, e.RotatedLen())
+		if err := e.RotateInput(xr, x); err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, 16)
+		if n := testing.AllocsPerRun(20, func() { _ = e.DotRowsRotated(dst, x, xr, 0, 16) }); n != 0 {
+			t.Errorf("%s: %v allocations per DotRowsRotated", name, n)
+		}
+	}
+}
