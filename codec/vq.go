@@ -104,22 +104,7 @@ func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 			}
 		},
 		dotRow: func(e *Encoded, r int, xr []float32) float32 {
-			nv := vecsPerRow(e.Cols)
-			var q [8]int32
-			var out float32
-			for _, s := range stages {
-				codes := e.Blobs[s.codes]
-				var acc float32
-				for v := range nv {
-					s.t.expand(s.get(codes, r*nv+v), &q)
-					x := xr[8*v : 8*v+8]
-					for i := range 8 {
-						acc += float32(q[i]) * x[i]
-					}
-				}
-				out += rowScale(e.Blobs[s.scales], r) * acc
-			}
-			return out
+			return vqDotRow(stages, e, r, xr) // reference: vqDotRowRef
 		},
 		check: func(e *Encoded) error {
 			for _, s := range stages {
