@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/upgtools/upg/checkpoint"
@@ -32,6 +33,40 @@ const (
 	SensMeasured = "measured" // KL of the model with each tensor encoded alone, per codec
 	SensPrior    = "prior"    // codec NMSE on Gaussian data × a per-tensor-class weight
 )
+
+// Budget accounting modes.
+const (
+	BudgetDisk    = "disk"
+	BudgetPayload = "payload"
+)
+
+// CostCache keeps measured damage per (tensor, codec) between conversions.
+type CostCache struct {
+	mu sync.Mutex
+	m  map[string]float64
+}
+
+func (c *CostCache) get(key string) (float64, bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *CostCache) put(key string, v float64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]float64{}
+	}
+	c.m[key] = v
+}
 
 // Sentinel errors.
 var (
@@ -65,6 +100,15 @@ type Options struct {
 	CalibName   string // how to name CalibText in the report
 	CalibTokens int    // tokens of calibration text used (default 4096)
 	Sensitivity string // SensAuto (default), SensMeasured, SensPrior
+
+	// Budget says what the ratio counts: BudgetDisk (default) the .upg
+	// files as on disk, headers and alignment included (docs/measurement.md);
+	// BudgetPayload only the tensor data (codes, scales, side tables, plain
+	// tensors), the accounting of published bpw figures.
+	Budget string
+	// Costs, when set, caches measured damage between conversions of the
+	// same input with the same calibration (the demo's ratio table).
+	Costs *CostCache
 
 	ShardBytes int64 // split the output into shards of about this size (default 2 GiB)
 	Resume     bool  // continue an interrupted conversion of the same input and options
@@ -100,8 +144,8 @@ type Progress struct {
 const (
 	HessianBudget = 1 << 30 // bytes of Gram matrices calibration may hold in CalibAuto
 	MeasureLimit  = 20e6    // parameters up to which SensAuto measures damage
-	minRatio      = 4
-	maxRatio      = 12
+	minRatio      = 2
+	maxRatio      = 16
 )
 
 func (o *Options) defaults() error {
@@ -146,6 +190,13 @@ func (o *Options) defaults() error {
 	case SensAuto, SensMeasured, SensPrior:
 	default:
 		return fmt.Errorf("%w: sensitivity mode %q (want auto, measured or prior)", ErrOptions, o.Sensitivity)
+	}
+	switch o.Budget {
+	case "":
+		o.Budget = BudgetDisk
+	case BudgetDisk, BudgetPayload:
+	default:
+		return fmt.Errorf("%w: budget %q (want disk or payload)", ErrOptions, o.Budget)
 	}
 	if o.CalibText == "" {
 		o.CalibText, o.CalibName = corpus.Calibration, "built-in TinyStories validation text (corpus/calibration.txt)"
@@ -227,7 +278,7 @@ func (j *job) prepare(ctx context.Context) error {
 	if j.o.Codec != "" {
 		ladder = []string{j.o.Codec}
 	}
-	plans, err := newPlan(j.ck, ladder)
+	plans, err := newPlan(j.ck, ladder, j.o.Budget == BudgetPayload)
 	if err != nil {
 		return err
 	}
@@ -356,6 +407,9 @@ func (j *job) choose(ctx context.Context) error {
 // their share of the container header), less the fixed header of each
 // shard.
 func (j *job) budget(ratio float64) int64 {
+	if j.o.Budget == BudgetPayload {
+		return int64(float64(2*j.params) / ratio)
+	}
 	shards := 1 + int64(2*j.params)/int64(float64(j.o.ShardBytes)*ratio)
 	return int64(float64(2*j.params)/ratio) - shards*shardHeader
 }

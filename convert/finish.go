@@ -138,13 +138,15 @@ func (j *job) report() (*Report, error) {
 		s.TargetRatio = j.o.Ratio
 		s.Sensitivity = j.o.Sensitivity
 	}
-	s.Codec, s.Calibration, s.ShardBytes = j.o.Codec, j.o.Calib, j.o.ShardBytes
+	s.Codec, s.Calibration, s.ShardBytes, s.Budget = j.o.Codec, j.o.Calib, j.o.ShardBytes, j.o.Budget
 	if j.o.Calib != CalibNone {
 		s.CalibText, s.CalibTokens = j.o.CalibName, j.o.CalibTokens
 	}
 	r.Tensors = append(r.Tensors, j.state.Tensors...)
 	sort.Slice(r.Tensors, func(a, b int) bool { return r.Tensors[a].Name < r.Tensors[b].Name })
+	var payload int64
 	for _, t := range r.Tensors {
+		payload += t.Bytes
 		c := r.ByCodec[t.Codec]
 		c.Tensors++
 		c.Params += t.Params
@@ -152,6 +154,7 @@ func (j *job) report() (*Report, error) {
 		c.BPW = 8 * float64(c.Bytes) / float64(c.Params)
 		r.ByCodec[t.Codec] = c
 	}
+	r.PayloadBPW = 8 * float64(payload) / float64(j.params)
 	r.Conversion.Threads, r.Conversion.Resumed = j.o.Threads, j.state.Resumed
 	return r, nil
 }
@@ -180,7 +183,7 @@ func (j *job) selfCheck(ctx context.Context) (*SelfCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &SelfCheck{Text: "built-in TinyStories sample (corpus/sample.txt), document protocol", Comparison: cmp, Verdict: Verdict(cmp.KLMean)}
+	sc := &SelfCheck{Text: "built-in TinyStories sample (corpus/sample.txt), document protocol", Comparison: cmp, Verdict: eval.Verdict(cmp.KLMean)}
 	if cmp.KLMean >= 0.1 {
 		sc.SuggestRat, sc.Suggestion = j.suggest(cmp.KLMean)
 	}

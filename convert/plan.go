@@ -22,7 +22,7 @@ const DefaultRatio = 8
 // Ladder is the default list of codecs the allocator chooses from, from
 // fewest to most bits; "f16" means the tensor is kept plain (F16, or BF16
 // when the source is BF16).
-var Ladder = []string{"vq1", "vq1p6", "vq2", "vq3", "vq4", "q4", PlainOption}
+var Ladder = []string{"vq1", "vq1p6", "vq2", "vq3", "q3", "vq4", "q4", "q8", PlainOption}
 
 // PlainOption names the "keep the tensor unencoded" rung of the ladder.
 const PlainOption = "f16"
@@ -46,6 +46,8 @@ type tensorPlan struct {
 	Opts   []option // candidate options (Encode only), cheapest first
 	Choice int      // index into Opts
 	Shard  int      // 0-based shard index
+
+	payload bool // sizes count tensor data only
 }
 
 func (t *tensorPlan) chosen() option { return t.Opts[t.Choice] }
@@ -71,7 +73,10 @@ func encodable(name string, shape []int64) bool {
 
 // newPlan lists the tensors of ck with their candidate options. fixed, when
 // set, is the only codec allowed for matrices.
-func newPlan(ck *checkpoint.Checkpoint, ladder []string) ([]*tensorPlan, error) {
+//
+// Option sizes are what the container stores (alignment and the tensor's
+// share of the header included), or with payload set only the tensor data.
+func newPlan(ck *checkpoint.Checkpoint, ladder []string, payload bool) ([]*tensorPlan, error) {
 	var plans []*tensorPlan
 	for _, name := range ck.Names() {
 		if strings.HasSuffix(name, "_scale_inv") {
@@ -81,7 +86,7 @@ func newPlan(ck *checkpoint.Checkpoint, ladder []string) ([]*tensorPlan, error) 
 		if err != nil {
 			return nil, err
 		}
-		p := &tensorPlan{Name: name, Shape: t.Shape, DType: t.DType, Params: 1}
+		p := &tensorPlan{Name: name, Shape: t.Shape, DType: t.DType, Params: 1, payload: payload}
 		for _, d := range t.Shape {
 			p.Params *= d
 		}
@@ -95,18 +100,24 @@ func newPlan(ck *checkpoint.Checkpoint, ladder []string) ([]*tensorPlan, error) 
 			rows, cols := int(t.Shape[0]), int(t.Shape[1])
 			for _, o := range ladder {
 				if o == PlainOption {
-					p.Opts = append(p.Opts, option{name: o, bytes: storedBytes(2*p.Params) + headerPerTensor(name, 0, 2*p.Params%upg.Align != 0)})
+					p.Opts = append(p.Opts, option{name: o, bytes: p.plainSize(2 * p.Params)})
 					continue
 				}
 				c, err := codec.Lookup(o)
 				if err != nil {
 					return nil, err
 				}
-				n, blobs, err := c.StoredBytes(rows, cols, upg.Align)
+				align := upg.Align
+				if payload {
+					align = 1
+				}
+				n, blobs, err := c.StoredBytes(rows, cols, align)
 				if err != nil {
 					continue // shape not supported by this codec
 				}
-				n += headerPerTensor(name, blobs, false)
+				if !payload {
+					n += headerPerTensor(name, blobs, false)
+				}
 				p.Opts = append(p.Opts, option{name: o, codec: c, bytes: n, blobs: blobs})
 			}
 			if len(p.Opts) == 0 {
@@ -127,7 +138,14 @@ func (t *tensorPlan) plainBytes() int64 {
 	if t.Encode {
 		return t.Opts[len(t.Opts)-1].bytes
 	}
-	n := t.Params * int64(plainDType(t.DType).Size())
+	return t.plainSize(t.Params * int64(plainDType(t.DType).Size()))
+}
+
+// plainSize is the planned size of n bytes of plain data.
+func (t *tensorPlan) plainSize(n int64) int64 {
+	if t.payload {
+		return n
+	}
 	return storedBytes(n) + headerPerTensor(t.Name, 0, n%upg.Align != 0)
 }
 

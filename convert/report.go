@@ -23,11 +23,15 @@ type Report struct {
 		Bytes        int64  `json:"bytes"` // tensor bytes as stored in the input
 	} `json:"source"`
 
-	BF16Bytes  int64      `json:"bf16_bytes"`
-	UPGBytes   int64      `json:"upg_bytes"`   // every .upg file on disk
-	OtherBytes int64      `json:"other_bytes"` // configs, tokenizer, index
-	Ratio      float64    `json:"ratio"`
-	BPW        float64    `json:"bpw"`
+	BF16Bytes  int64   `json:"bf16_bytes"`
+	UPGBytes   int64   `json:"upg_bytes"`   // every .upg file on disk
+	OtherBytes int64   `json:"other_bytes"` // configs, tokenizer, index
+	Ratio      float64 `json:"ratio"`
+	BPW        float64 `json:"bpw"`
+	// PayloadBPW counts the tensor data only (codes, scales, side tables,
+	// plain tensors), without container headers and alignment: the
+	// accounting of published bpw figures.
+	PayloadBPW float64    `json:"payload_bpw"`
 	Files      []FileSize `json:"files"`
 
 	Settings struct {
@@ -37,6 +41,7 @@ type Report struct {
 		CalibText   string  `json:"calibration_text,omitempty"`
 		CalibTokens int     `json:"calibration_tokens,omitempty"`
 		Sensitivity string  `json:"sensitivity,omitempty"`
+		Budget      string  `json:"budget"`
 		ShardBytes  int64   `json:"shard_bytes"`
 	} `json:"settings"`
 
@@ -89,21 +94,6 @@ type SelfCheck struct {
 	Verdict    string  `json:"verdict"`
 	Suggestion string  `json:"suggestion,omitempty"`
 	SuggestRat float64 `json:"suggested_ratio,omitempty"`
-}
-
-// Verdict words a mean KL divergence (nats) for people.
-func Verdict(kl float64) string {
-	switch {
-	case kl < 0.02:
-		return "negligible loss"
-	case kl < 0.1:
-		return "mild loss"
-	case kl < 0.5:
-		return "noticeable loss"
-	case kl < 1.5:
-		return "severe loss: outputs differ often from the original"
-	}
-	return "very severe loss: the model is largely destroyed at this size"
 }
 
 // Summary is a one-line description of the result.

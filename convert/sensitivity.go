@@ -49,6 +49,11 @@ func (j *job) measureCosts(ctx context.Context) error {
 				o.cost = 0 // kept at 16 bits: treated as lossless
 				continue
 			}
+			key := p.Name + "\x00" + o.name
+			if c, ok := j.o.Costs.get(key); ok {
+				o.cost = c
+				continue
+			}
 			e, err := j.encodeWith(o.codec, p.Name, vals, rows, cols)
 			if err != nil {
 				return fmt.Errorf("tensor %s, codec %s: %w", p.Name, o.name, err)
@@ -60,6 +65,7 @@ func (j *job) measureCosts(ctx context.Context) error {
 			if o.cost, err = j.klWith(ctx, segs, ref, map[string]model.Linear{p.Name: lin}); err != nil {
 				return err
 			}
+			j.o.Costs.put(key, o.cost)
 			if j.o.Progress != nil {
 				j.o.Progress(Progress{Stage: "measure", Done: done, Total: total, Tensor: p.Name + " " + o.name, Elapsed: time.Since(j.start)})
 			}

@@ -36,6 +36,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTestCmd(), newRunCmd(), newEvalCmd(), newInspectCmd(), newImportCmd(), newSynthCmd(), newBenchCmd())
+	root.AddCommand(newTestCmd(), newRunCmd(), newEvalCmd(), newInspectCmd(), newImportCmd(), newSynthCmd(), newBenchCmd(), newConvertCmd(), newVerifyCmd(), newDemoCmd())
 	return root
 }

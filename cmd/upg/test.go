@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upgtools/upg/engine"
+	"github.com/upgtools/upg/model"
 	"github.com/upgtools/upg/tokenizer"
 )
 
@@ -87,39 +89,16 @@ func newTestCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			rep := testReport{Model: modelName(dir), Arch: l.Model.Config().Architecture, LoadSeconds: l.LoadTime.Seconds(), Threads: l.Model.Pool().Threads()}
-			fmt.Fprintf(stream, "model %s (%s), loaded in %.3f s, %d threads\n", rep.Model, rep.Arch, rep.LoadSeconds, rep.Threads)
-			ps := builtinPrompts(l.Tokenizer.Spec().ChatTemplate != "", dir == "")
+			ps := builtinPrompts(l.Tokenizer.Spec().ChatTemplate != "", dir == "" || l.Tokenizer.VocabSize() <= 4096)
 			if len(prompts) > 0 {
 				ps = ps[:0]
 				for _, p := range prompts {
 					ps = append(ps, testPrompt{"custom", p, false})
 				}
 			}
-			total := 0
-			for i, p := range ps {
-				ids, err := promptTokens(l.Tokenizer, p.Text, p.Chat)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(stream, "\n[%d/%d %s] %s", i+1, len(ps), p.Kind, p.Text)
-				if p.Chat {
-					fmt.Fprint(stream, "\n") // the reply is a new turn, not a continuation
-				}
-				sess := engine.NewSessionKV(l.Model, l.Tokenizer, mf.ctx, kv.typ)
-				text, st, err := sess.Generate(cmd.Context(), ids, engine.GenerateOptions{
-					MaxTokens: n, Sample: engine.SampleOptions{Temperature: temp, Seed: seed},
-					OnText: func(s string) { fmt.Fprint(stream, s) },
-				})
-				if err != nil {
-					return err
-				}
-				r := testResult{testPrompt: p, Output: text, PromptTokens: st.PromptTokens, GenTokens: st.GeneratedTokens,
-					PromptTPS: st.PromptTPS(), GenTPS: st.GenerateTPS(), TTFTms: float64(st.PromptTime.Microseconds()) / 1000, StopReason: st.StopReason}
-				rep.Results = append(rep.Results, r)
-				total += st.GeneratedTokens
-				fmt.Fprintf(stream, "\n  prompt %d tok %.1f tok/s | generated %d tok %.1f tok/s | first token %.1f ms | stop: %s\n",
-					r.PromptTokens, r.PromptTPS, r.GenTokens, r.GenTPS, r.TTFTms, r.StopReason)
+			rep, total, err := runPrompts(cmd.Context(), l, modelName(dir), ps, promptOptions{n: n, temp: temp, seed: seed, ctx: mf.ctx, kv: kv.typ}, stream)
+			if err != nil {
+				return err
 			}
 			rep.PeakRSS = peakRSS()
 			fmt.Fprintf(stream, "\npeak RSS %.1f MiB\n", mib(rep.PeakRSS))
@@ -141,6 +120,48 @@ func newTestCmd() *cobra.Command {
 	c.Flags().Float64Var(&temp, "temp", 0, "sampling temperature (0: greedy)")
 	c.Flags().Uint64Var(&seed, "seed", 0, "random seed")
 	return c
+}
+
+// promptOptions are the generation settings of runPrompts.
+type promptOptions struct {
+	n    int
+	temp float64
+	seed uint64
+	ctx  int
+	kv   model.KVType
+}
+
+// runPrompts runs each prompt in a fresh session, streaming the text to
+// stream, and returns the report and the number of generated tokens.
+func runPrompts(ctx context.Context, l *engine.Loaded, name string, ps []testPrompt, o promptOptions, stream io.Writer) (testReport, int, error) {
+	rep := testReport{Model: name, Arch: l.Model.Config().Architecture, LoadSeconds: l.LoadTime.Seconds(), Threads: l.Model.Pool().Threads()}
+	fmt.Fprintf(stream, "model %s (%s), loaded in %.3f s, %d threads\n", rep.Model, rep.Arch, rep.LoadSeconds, rep.Threads)
+	total := 0
+	for i, p := range ps {
+		ids, err := promptTokens(l.Tokenizer, p.Text, p.Chat)
+		if err != nil {
+			return rep, 0, err
+		}
+		fmt.Fprintf(stream, "\n[%d/%d %s] %s", i+1, len(ps), p.Kind, p.Text)
+		if p.Chat {
+			fmt.Fprint(stream, "\n") // the reply is a new turn, not a continuation
+		}
+		sess := engine.NewSessionKV(l.Model, l.Tokenizer, o.ctx, o.kv)
+		text, st, err := sess.Generate(ctx, ids, engine.GenerateOptions{
+			MaxTokens: o.n, Sample: engine.SampleOptions{Temperature: o.temp, Seed: o.seed},
+			OnText: func(s string) { fmt.Fprint(stream, s) },
+		})
+		if err != nil {
+			return rep, 0, err
+		}
+		r := testResult{testPrompt: p, Output: text, PromptTokens: st.PromptTokens, GenTokens: st.GeneratedTokens,
+			PromptTPS: st.PromptTPS(), GenTPS: st.GenerateTPS(), TTFTms: float64(st.PromptTime.Microseconds()) / 1000, StopReason: st.StopReason}
+		rep.Results = append(rep.Results, r)
+		total += st.GeneratedTokens
+		fmt.Fprintf(stream, "\n  prompt %d tok %.1f tok/s | generated %d tok %.1f tok/s | first token %.1f ms | stop: %s\n",
+			r.PromptTokens, r.PromptTPS, r.GenTokens, r.GenTPS, r.TTFTms, r.StopReason)
+	}
+	return rep, total, nil
 }
 
 // promptTokens encodes a prompt, through the chat template when chat is set.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/upgtools/upg/engine"
 	"github.com/upgtools/upg/model"
-	"github.com/upgtools/upg/models/stories260k"
 )
 
 // modelFlags are the flags every command that loads a model shares.
@@ -44,18 +43,9 @@ func modelArg(args []string) string {
 
 // loadModel opens dir, or the embedded stories260K when dir is empty.
 func loadModel(dir string, f *modelFlags) (*engine.Loaded, func(), error) {
-	cleanup := func() {}
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "upg-stories260k-*")
-		if err != nil {
-			return nil, nil, err
-		}
-		cleanup = func() { os.RemoveAll(tmp) }
-		if err := stories260k.WriteTo(tmp); err != nil {
-			cleanup()
-			return nil, nil, fmt.Errorf("writing the embedded model: %w", err)
-		}
-		dir = tmp
+	dir, cleanup, err := materialize(dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	l, err := engine.Load(dir, model.Options{Threads: f.threads})
 	if err != nil {
