@@ -8,12 +8,24 @@ import (
 	"github.com/upgtools/upg/kernels"
 )
 
-// Encoded is a weight matrix kept in a UPG codec: products run on the codes
-// directly (the input is rotated once per product), nothing is expanded to
-// float32 beyond a few rows of scratch.
+// encBlock is the number of rows a worker decodes at once for a
+// matrix-matrix product.
+const encBlock = 16
+
+// Encoded is a weight matrix kept in a UPG codec. Products run on the codes:
+// for one vector the codec's dot kernels read the codes directly (the input
+// is rotated once per product); for several, each worker decodes a block of
+// rows once into a small float32 buffer and multiplies it with all rotated
+// inputs (kernels.MatMulF32). Nothing is expanded beyond a few rows per
+// worker. Products on one matrix are serialized (the scratch is shared).
 type Encoded struct {
-	enc     *codec.Encoded
-	scratch sync.Pool // *[]float32 of RotatedLen (rotated inputs)
+	enc  *codec.Encoded
+	p    int  // rotated (padded) row length
+	outs bool // has an outlier table (batched path decodes full rows)
+
+	mu   sync.Mutex
+	xr   []float32   // rotated inputs, n×p
+	rows [][]float32 // per-worker decoded row blocks, encBlock×p (or cols)
 }
 
 // NewEncoded wraps a validated encoded tensor.
@@ -21,7 +33,7 @@ func NewEncoded(e *codec.Encoded) (*Encoded, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return &Encoded{enc: e}, nil
+	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.Params.Outliers > 0}, nil
 }
 
 // Codec returns the underlying encoded tensor.
@@ -36,51 +48,72 @@ func (m *Encoded) Cols() int { return m.enc.Cols }
 // Bytes implements Linear: every stored byte of the codec.
 func (m *Encoded) Bytes() int64 { return m.enc.Bytes() }
 
-// Row implements Linear (the reference decoder; used for embeddings).
+// Row implements Linear (the reference decoder; used for embeddings). r and
+// dst come from the model, which checks token ids against the vocabulary;
+// on a contract violation dst is left unchanged.
 func (m *Encoded) Row(r int, dst []float32) {
-	// The tensor was validated and r, dst come from the model, which checks
-	// token ids; an error here is a programming error of the caller.
-	if err := m.enc.DecodeRow(r, dst[:m.enc.Cols]); err != nil {
-		panic(fmt.Sprintf("model: decoding row %d: %v", r, err))
-	}
+	_ = m.enc.DecodeRow(r, dst[:m.enc.Cols])
 }
 
-func (m *Encoded) buf(n int) *[]float32 {
-	if b, ok := m.scratch.Get().(*[]float32); ok && cap(*b) >= n {
-		*b = (*b)[:n]
-		return b
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
 	}
-	b := make([]float32, n)
-	return &b
+	return b[:n]
 }
 
-// MatMul implements Linear. For one vector the rows' dot products run on the
-// codes; for several, each row is decoded once and used for all of them.
+// MatMul implements Linear.
 func (m *Encoded) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 	e := m.enc
-	rows, cols := e.Rows, e.Cols
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n == 1 || m.outs {
+		m.xr = grow(m.xr, m.p)
+		_ = e.RotateInput(m.xr, x[:e.Cols]) // lengths match by construction
+	}
 	if n == 1 {
-		xb := m.buf(e.RotatedLen())
-		xr := *xb
-		if err := e.RotateInput(xr, x[:cols]); err != nil {
-			panic(fmt.Sprintf("model: rotating input: %v", err))
-		}
-		p.For(rows, 16, func(lo, hi int) {
-			// Shapes were checked above; DotRowsRotated cannot fail here.
-			_ = e.DotRowsRotated(dst, x[:cols], xr, lo, hi)
-		})
-		m.scratch.Put(xb)
+		p.ForArgs(e.Rows, 16, kernels.Args{Obj: m, A: dst, B: x}, encDotChunk)
 		return
 	}
-	p.For(rows, 16, func(lo, hi int) {
-		wb := m.buf(cols)
-		w := *wb
-		for r := lo; r < hi; r++ {
-			_ = e.DecodeRow(r, w)
-			for t := range n {
-				dst[t*rows+r] = kernels.Dot(w, x[t*cols:(t+1)*cols])
-			}
+	if len(m.rows) < p.Threads() {
+		m.rows = make([][]float32, p.Threads())
+	}
+	if !m.outs {
+		m.xr = grow(m.xr, n*m.p)
+		for t := range n {
+			_ = e.RotateInput(m.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
 		}
-		m.scratch.Put(wb)
-	})
+	}
+	p.ForArgs(e.Rows, encBlock, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{n}}, encMulChunk)
+}
+
+// encDotChunk computes one worker's rows of a matrix-vector product.
+func encDotChunk(a *kernels.Args, _, lo, hi int) {
+	m := a.Obj.(*Encoded)
+	_ = m.enc.DotRowsRotated(a.A, a.B[:m.enc.Cols], m.xr, lo, hi)
+}
+
+// encMulChunk computes one worker's rows of a matrix-matrix product, a
+// block of rows at a time: decoded once (in the rotated domain, or fully
+// when the tensor has outliers), then multiplied with all n inputs.
+func encMulChunk(a *kernels.Args, worker, lo, hi int) {
+	m := a.Obj.(*Encoded)
+	e, dst, x, n := m.enc, a.A, a.B, a.I[0]
+	width, in := m.p, m.xr
+	if m.outs {
+		width, in = e.Cols, x
+	}
+	buf := grow(m.rows[worker], encBlock*width)
+	m.rows[worker] = buf
+	for r0 := lo; r0 < hi; r0 += encBlock {
+		r1 := min(r0+encBlock, hi)
+		if m.outs {
+			for r := r0; r < r1; r++ {
+				_ = e.DecodeRow(r, buf[(r-r0)*width:(r-r0+1)*width])
+			}
+		} else if err := e.DecodeRowsRotated(buf, r0, r1); err != nil {
+			panic(fmt.Sprintf("model: decoding rows %d..%d: %v", r0, r1, err)) // validated at load: unreachable
+		}
+		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], in[:n*width], r1-r0, width, n, e.Rows)
+	}
 }

@@ -1,0 +1,99 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/upgtools/upg/codec"
+	"github.com/upgtools/upg/kernels"
+)
+
+// TestEncodedMatMul checks the encoded matrix against the product with its
+// decoded float32 rows, for one and several vectors, with and without an
+// outlier table, on row lengths that need padding.
+func TestEncodedMatMul(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		codec      string
+		rows, cols int
+		outliers   float64
+	}{
+		{"vq2", 40, 64, 0}, {"vq2", 33, 172, 0}, {"vq3", 17, 96, 0.01}, {"vq1p6", 20, 120, 0},
+		{"q4", 19, 50, 0}, {"vq4", 24, 64, 0.02}, {"q3", 9, 33, 0}, {"vq1", 16, 64, 0},
+	} {
+		c, err := codec.Lookup(tc.codec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := make([]float32, tc.rows*tc.cols)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		e, err := c.Encode(w, tc.rows, tc.cols, nil, codec.Params{Seed: 3, OutlierFrac: tc.outliers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := NewEncoded(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := make([]float32, len(w))
+		if err := e.Decode(dec); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 5} {
+			x := make([]float32, n*tc.cols)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			got := make([]float32, n*tc.rows)
+			m.MatMul(pool, got, x, n)
+			for tk := range n {
+				for r := range tc.rows {
+					want := kernels.Dot(dec[r*tc.cols:(r+1)*tc.cols], x[tk*tc.cols:(tk+1)*tc.cols])
+					g := got[tk*tc.rows+r]
+					// int8 activation kernels and reassociation: relative to Σ|w·x|
+					var scale float64
+					for j := range tc.cols {
+						scale += math.Abs(float64(dec[r*tc.cols+j] * x[tk*tc.cols+j]))
+					}
+					if math.Abs(float64(g-want)) > 1e-3*scale+1e-5 {
+						t.Fatalf("%s %dx%d n=%d: row %d token %d: %v, want %v", tc.codec, tc.rows, tc.cols, n, r, tk, g, want)
+					}
+				}
+			}
+		}
+		row := make([]float32, tc.cols)
+		m.Row(3, row)
+		for j := range row {
+			if row[j] != dec[3*tc.cols+j] {
+				t.Fatalf("%s: Row(3)[%d] = %v, want %v", tc.codec, j, row[j], dec[3*tc.cols+j])
+			}
+		}
+	}
+}
+
+// TestEncodedDecodeAllocs: a matrix-vector product on codes allocates
+// nothing once warm.
+func TestEncodedDecodeAllocs(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	c, _ := codec.Lookup("vq2")
+	w := make([]float32, 64*128)
+	for i := range w {
+		w[i] = float32(i%7) - 3
+	}
+	e, err := c.Encode(w, 64, 128, nil, codec.Params{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := NewEncoded(e)
+	x, y := make([]float32, 128), make([]float32, 64)
+	m.MatMul(pool, y, x, 1)
+	if a := testing.AllocsPerRun(50, func() { m.MatMul(pool, y, x, 1) }); a > 0 {
+		t.Errorf("%v allocations per product, want 0", a)
+	}
+}
