@@ -162,16 +162,34 @@ func calibrate(ctx context.Context, ck *checkpoint.Checkpoint, segs []eval.Segme
 		return nil, err
 	}
 	defer m.Close()
-	vocab := m.Config().Vocab
-	for _, s := range segs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c := model.NewCache(m.Config(), len(s.Tokens))
-		logits := make([]float32, vocab)
-		if err := m.Forward(c, s.Tokens, logits, false); err != nil {
-			return nil, fmt.Errorf("calibration forward pass: %w", err)
-		}
+	if err := forwardAll(ctx, m, segs); err != nil {
+		return nil, err
 	}
 	return rw.stats, nil
+}
+
+// logitBudget bounds the logits (float32 values) one calibration step
+// computes: segments are fed in chunks of at most logitBudget/vocab tokens.
+const logitBudget = 1 << 22
+
+// forwardAll runs m over every token of segs with the output head applied
+// at every position (so that the head's inputs are recorded for all of
+// them, not only the last of each segment).
+func forwardAll(ctx context.Context, m model.Model, segs []eval.Segment) error {
+	vocab := m.Config().Vocab
+	step := max(1, min(512, logitBudget/max(vocab, 1)))
+	logits := make([]float32, step*vocab)
+	for _, s := range segs {
+		c := model.NewCache(m.Config(), len(s.Tokens))
+		for lo := 0; lo < len(s.Tokens); lo += step {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			hi := min(lo+step, len(s.Tokens))
+			if err := m.Forward(c, s.Tokens[lo:hi], logits, true); err != nil {
+				return fmt.Errorf("calibration forward pass: %w", err)
+			}
+		}
+	}
+	return nil
 }
