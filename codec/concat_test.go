@@ -1,0 +1,51 @@
+package codec
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// TestConcatRows: encoding a matrix in row blocks and joining them gives
+// the same bytes as encoding it whole, for every codec.
+func TestConcatRows(t *testing.T) {
+	const rows, cols = 30, 72
+	w := gaussian(rows*cols, 7)
+	for _, c := range Codecs() {
+		p := Params{Seed: 5}
+		whole, err := c.Encode(w, rows, cols, nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []*Encoded
+		for _, r := range [][2]int{{0, 10}, {10, 25}, {25, 30}} {
+			e, err := c.Encode(w[r[0]*cols:r[1]*cols], r[1]-r[0], cols, nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, e)
+		}
+		got, err := ConcatRows(parts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		for name, b := range whole.Blobs {
+			if !bytes.Equal(got.Blobs[name], b) {
+				t.Errorf("%s: blob %s differs from the whole encoding", c.Name, name)
+			}
+		}
+	}
+	// vq1p6 words hold 5 vectors: a block of 1 row (9 vectors) splits one.
+	c, _ := Lookup("vq1p6")
+	a, _ := c.Encode(w[:cols], 1, cols, nil, Params{Seed: 5})
+	b, _ := c.Encode(w[cols:2*cols], 1, cols, nil, Params{Seed: 5})
+	if _, err := ConcatRows([]*Encoded{a, b}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("vq1p6 split word: err = %v, want ErrInvalid", err)
+	}
+	q, _ := Lookup("q4")
+	x, _ := q.Encode(w[:cols], 1, cols, nil, Params{Seed: 5})
+	y, _ := q.Encode(w[:cols], 1, cols, nil, Params{Seed: 6})
+	if _, err := ConcatRows([]*Encoded{x, y}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("different seeds: err = %v, want ErrInvalid", err)
+	}
+}
