@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/upgtools/upg/internal/atomicfile"
@@ -24,9 +25,13 @@ type state struct {
 	dir         string
 	Fingerprint string            `json:"fingerprint"`
 	Choices     map[string]string `json:"choices,omitempty"` // tensor → option
-	ShardsDone  []string          `json:"shards_done,omitempty"`
-	Tensors     []TensorReport    `json:"tensors,omitempty"` // of the shards done
-	Resumed     bool              `json:"-"`
+	// Costs are the estimated damage of every option of every matrix
+	// (tensor → option → cost), so that a resumed run reports and
+	// suggests exactly what the uninterrupted one would.
+	Costs      map[string]map[string]float64 `json:"costs,omitempty"`
+	ShardsDone []string                      `json:"shards_done,omitempty"`
+	Tensors    []TensorReport                `json:"tensors,omitempty"` // of the shards done
+	Resumed    bool                          `json:"-"`
 }
 
 // fingerprint hashes everything the output depends on: the tool version,
@@ -111,9 +116,45 @@ func (s *state) done(name string) bool {
 	return f.Verify() == nil
 }
 
+// markDone records shard name and its tensors as finished. A shard written
+// again (its earlier copy was damaged) replaces the earlier records.
 func (s *state) markDone(name string, tensors []TensorReport) error {
+	again := map[string]bool{}
+	for _, t := range tensors {
+		again[t.Name] = true
+	}
+	s.ShardsDone = slices.DeleteFunc(s.ShardsDone, func(d string) bool { return d == name })
+	s.Tensors = slices.DeleteFunc(s.Tensors, func(t TensorReport) bool { return again[t.Name] })
 	s.ShardsDone = append(s.ShardsDone, name)
 	s.Tensors = append(s.Tensors, tensors...)
+	return s.save()
+}
+
+// syncCosts keeps the options' estimated damage in the state: a run
+// records them before its first shard, a resumed run, whose choices came
+// from the state and whose costs were not estimated again, takes them back.
+func (s *state) syncCosts(plans []*tensorPlan) error {
+	if s.Resumed && len(s.Costs) > 0 {
+		for _, p := range plans {
+			for i := range p.Opts {
+				if c, ok := s.Costs[p.Name][p.Opts[i].name]; ok {
+					p.Opts[i].cost = c
+				}
+			}
+		}
+		return nil
+	}
+	s.Costs = map[string]map[string]float64{}
+	for _, p := range plans {
+		if !p.Encode {
+			continue
+		}
+		m := map[string]float64{}
+		for _, o := range p.Opts {
+			m[o.name] = o.cost
+		}
+		s.Costs[p.Name] = m
+	}
 	return s.save()
 }
 
