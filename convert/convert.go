@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/upgtools/upg/kernels"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,7 +100,7 @@ type Options struct {
 	Calib       string // CalibAuto (default), CalibHessian, CalibDiag, CalibNone
 	CalibText   string // calibration text (default: corpus.Calibration)
 	CalibName   string // how to name CalibText in the report
-	CalibTokens int    // tokens of calibration text used (default 4096)
+	CalibTokens int    // tokens of calibration text used (default 4096; 1024 above 1 B parameters)
 	Sensitivity string // SensAuto (default), SensMeasured, SensPrior
 
 	// Budget says what the ratio counts: BudgetDisk (default) the .upg
@@ -200,9 +202,6 @@ func (o *Options) defaults() error {
 	}
 	if o.CalibText == "" {
 		o.CalibText, o.CalibName = corpus.Calibration, "built-in TinyStories validation text (corpus/calibration.txt)"
-	}
-	if o.CalibTokens <= 0 {
-		o.CalibTokens = 4096
 	}
 	if o.ShardBytes <= 0 {
 		o.ShardBytes = 2 << 30
@@ -321,6 +320,12 @@ func (j *job) calibrate(ctx context.Context) error {
 		}
 	}
 	j.o.Calib = mode
+	if j.o.CalibTokens <= 0 {
+		j.o.CalibTokens = 4096
+		if j.params > 1e9 {
+			j.o.CalibTokens = 1024 // the calibration pass runs the whole model on the CPU
+		}
+	}
 	bos := -1
 	if id := j.tok.BOS(); id >= 0 {
 		bos = id
@@ -344,6 +349,24 @@ func (j *job) encodeWith(c *codec.Codec, name string, w []float32, rows, cols in
 	p := codec.Params{Seed: seedOf(name)}
 	s := j.stats[name]
 	if h := s.Hessian(); h != nil {
+		switch os.Getenv("EXPROT") {
+		case "none":
+			p.Rotation = codec.RotNone
+		case "best":
+			e1, err := c.EncodeHessian(w, rows, cols, h, p)
+			if err != nil {
+				return nil, err
+			}
+			p.Rotation = codec.RotNone
+			e2, err := c.EncodeHessian(w, rows, cols, h, p)
+			if err != nil {
+				return nil, err
+			}
+			if outputError(e1, w, h) <= outputError(e2, w, h) {
+				return e1, nil
+			}
+			return e2, nil
+		}
 		return c.EncodeHessian(w, rows, cols, h, p)
 	}
 	return c.Encode(w, rows, cols, s.Importance(), p)
@@ -500,4 +523,26 @@ func countTokens(segs []eval.Segment) int {
 		n += len(s.Tokens)
 	}
 	return n
+}
+
+// outputError is tr(ΔHΔᵀ) for Δ = w − decode(e).
+func outputError(e *codec.Encoded, w, h []float32) float64 {
+	cols := e.Cols
+	d := make([]float32, len(w))
+	if err := e.Decode(d); err != nil {
+		return math.Inf(1)
+	}
+	for i := range d {
+		d[i] = w[i] - d[i]
+	}
+	var sum float64
+	tmp := make([]float32, cols)
+	for r := range e.Rows {
+		dr := d[r*cols : (r+1)*cols]
+		for i := range cols {
+			tmp[i] = kernels.Dot(h[i*cols:(i+1)*cols], dr)
+		}
+		sum += float64(kernels.Dot(tmp, dr))
+	}
+	return sum
 }

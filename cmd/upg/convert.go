@@ -71,7 +71,7 @@ func newConvertCmd() *cobra.Command {
 	f.StringVar(&o.Codec, "codec", "", "one codec for every matrix, no allocation ("+strings.Join(codecNames(), ", ")+")")
 	f.StringVar(&o.Calib, "calib", "auto", "calibration: auto, hessian (error feedback), diag (importance only), none")
 	f.StringVar(&calibFile, "calib-text", "", "calibration text file (default: built-in TinyStories text)")
-	f.IntVar(&o.CalibTokens, "calib-tokens", 4096, "calibration tokens")
+	f.IntVar(&o.CalibTokens, "calib-tokens", 0, "calibration tokens (0: 4096, or 1024 above 1 B parameters)")
 	f.StringVar(&o.Sensitivity, "sensitivity", "auto", "how tensor damage is estimated: auto, measured (small models), prior")
 	f.Int64Var(&shardMB, "shard-size", 2048, "shard size in MiB")
 	f.BoolVar(&o.Resume, "resume", false, "continue an interrupted conversion into the same OUT_DIR")
