@@ -72,10 +72,11 @@ func (c *CostCache) put(key string, v float64) {
 
 // Sentinel errors.
 var (
-	ErrBudget  = errors.New("size budget cannot be met")
-	ErrExists  = errors.New("output exists")
-	ErrResume  = errors.New("cannot resume")
-	ErrOptions = errors.New("invalid options")
+	ErrBudget   = errors.New("size budget cannot be met")
+	ErrExists   = errors.New("output exists")
+	ErrResume   = errors.New("cannot resume")
+	ErrOptions  = errors.New("invalid options")
+	ErrDiskFull = errors.New("not enough disk space")
 )
 
 // BudgetError says the requested size is below what the smallest codecs
@@ -285,6 +286,17 @@ func (j *job) prepare(ctx context.Context) error {
 	for _, p := range plans {
 		j.params += p.Params
 	}
+	// Before any work: the output at the requested size must fit on disk.
+	est := j.budget(j.o.Ratio)
+	if j.o.Codec != "" {
+		est = 0
+		for _, p := range plans {
+			est += p.bytes()
+		}
+	}
+	if err := j.checkDisk(est, min(est, j.o.ShardBytes)); err != nil {
+		return err
+	}
 	fp, err := j.fingerprint()
 	if err != nil {
 		return err
@@ -299,7 +311,16 @@ func (j *job) prepare(ctx context.Context) error {
 		return err
 	}
 	j.planShards()
-	return j.checkDisk()
+	var total, largest int64
+	sizes := map[int]int64{}
+	for _, p := range j.plans {
+		total += p.bytes()
+		sizes[p.Shard] += p.bytes()
+	}
+	for _, s := range sizes {
+		largest = max(largest, s)
+	}
+	return j.checkDisk(total, largest)
 }
 
 func (j *job) calibrate(ctx context.Context) error {
@@ -498,21 +519,15 @@ func (j *job) planShards() {
 
 func (j *job) shardCount() int { return j.plans[len(j.plans)-1].Shard + 1 }
 
-func (j *job) checkDisk() error {
-	var total, largest int64
-	sizes := map[int]int64{}
-	for _, p := range j.plans {
-		total += p.bytes()
-		sizes[p.Shard] += p.bytes()
-	}
-	for _, s := range sizes {
-		largest = max(largest, s)
-	}
+// checkDisk fails when the output's file system has less room than the
+// shards (total bytes) plus one shard's spool (largest) while it is
+// finished, plus a margin.
+func (j *job) checkDisk(total, largest int64) error {
 	parent := filepath.Dir(filepath.Clean(j.o.Out))
 	free, ok := sysinfo.DiskFree(parent)
-	need := total + largest + 16<<20 // shards + one shard's spool while it is finished
+	need := total + largest + 16<<20
 	if ok && free < need {
-		return fmt.Errorf("%s: %d MB free, the conversion needs about %d MB", parent, free>>20, need>>20)
+		return fmt.Errorf("%s: %w: %d MB free, the conversion needs about %d MB", parent, ErrDiskFull, free>>20, need>>20)
 	}
 	return nil
 }

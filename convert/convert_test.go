@@ -2,6 +2,7 @@ package convert
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -34,5 +35,15 @@ func TestConvertStoriesDefault(t *testing.T) {
 	}
 	if rep.Ratio < 8 {
 		t.Errorf("ratio %.3f < 8", rep.Ratio)
+	}
+}
+
+func TestCheckDisk(t *testing.T) {
+	j := &job{o: Options{Out: filepath.Join(t.TempDir(), "out")}}
+	if err := j.checkDisk(1<<20, 1<<20); err != nil {
+		t.Fatalf("1 MiB: %v", err)
+	}
+	if err := j.checkDisk(1<<62, 1<<40); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("4 EiB: err = %v, want ErrDiskFull", err)
 	}
 }
