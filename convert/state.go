@@ -80,17 +80,20 @@ func loadState(dir, fp string, resume bool) (*state, error) {
 				return nil, err
 			}
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("creating %s: %w", dir, err)
-		}
-		s := &state{dir: dir, Fingerprint: fp}
-		return s, s.save()
+		// The directory is created by the first save, once there is
+		// something to keep: a conversion refused before (a budget that
+		// cannot be met, cancelled during calibration) leaves nothing.
+		return &state{dir: dir, Fingerprint: fp}, nil
 	default:
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, stateFile), err)
 	}
 }
 
+// save writes the state, creating the directory when needed.
 func (s *state) save() error {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", s.dir, err)
+	}
 	js, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
