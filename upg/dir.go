@@ -94,17 +94,22 @@ func OpenDir(dir string) (*Dir, error) {
 	if len(idx.WeightMap) == 0 {
 		return nil, &Error{Path: idxPath, Offset: -1, Err: fmt.Errorf("%w: empty weight_map", ErrMetadata)}
 	}
-	shards := map[string]bool{}
+	shards := map[string][]string{} // shard → its tensors
 	for t, s := range idx.WeightMap {
 		if s == "" || filepath.Base(s) != s {
 			return nil, &Error{Path: idxPath, Tensor: t, Offset: -1, Err: fmt.Errorf("%w: shard name %q", ErrMetadata, s)}
 		}
-		shards[s] = true
+		shards[s] = append(shards[s], t)
 	}
 	for _, s := range slices.Sorted(maps.Keys(shards)) {
 		f, err := Open(filepath.Join(dir, s))
 		if err != nil {
 			d.Close()
+			if errors.Is(err, fs.ErrNotExist) {
+				ts := slices.Sorted(slices.Values(shards[s]))
+				err = &Error{Path: filepath.Join(dir, s), Tensor: ts[0], Offset: -1,
+					Err: fmt.Errorf("%w: the shard holding it and %d more tensors, listed in %s, is missing: %w", ErrMissing, len(ts)-1, IndexFile, fs.ErrNotExist)}
+			}
 			return nil, err
 		}
 		d.add(f)
