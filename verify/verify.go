@@ -302,10 +302,12 @@ func (r *Report) against(ctx context.Context, d *upg.Dir, l *engine.Loaded, segs
 			e, _ := d.Encoded(n)
 			err = e.Decode(dec)
 		} else {
-			dt, _, data, perr := d.Plain(n)
 			var v []float32
-			if v, err = model.PlainFloat32(dt, data); perr == nil && err == nil {
-				copy(dec, v)
+			dt, _, data, perr := d.Plain(n)
+			if err = perr; err == nil {
+				if v, err = model.PlainFloat32(dt, data); err == nil {
+					copy(dec, v)
+				}
 			}
 		}
 		if err != nil {
