@@ -207,6 +207,10 @@ type xQuant struct {
 	q, q2 []int8
 	s     []float32
 	corr  float32
+	// qt, q2t, st: the transposed kernel's layout of the full superblocks
+	// (see setT).
+	qt, q2t []int8
+	st      []float32
 }
 
 var xQuantPool = sync.Pool{New: func() any { return new(xQuant) }}
@@ -250,6 +254,9 @@ func (xq *xQuant) set(xr []float32) bool {
 		corr += float64(xq.s[g]) * 128 * float64(sum)
 	}
 	xq.corr = float32(corr)
+	if useT16 {
+		xq.setT(nb / 8)
+	}
 	return true
 }
 
@@ -287,8 +294,17 @@ func (e *Encoded) stageDotQ(s *vqStage, r int, xq *xQuant, xr []float32) float32
 	var acc float32
 	switch p {
 	case packU16:
+		g := 0
+		if useT16 && nb >= 8 {
+			t := t16.get()
+			acc = dotVNNI16T(&codes[2*r*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
+			g = nb / 8 * 8
+		}
+		if g < nb {
+			acc += dotVNNI16(&codes[2*(r*nv+8*g)], nb-g, &tab[0], &xq.q[xBlock*g], &xq.q2[xBlock*g], &xq.s[g])
+		}
 		if nb > 0 {
-			acc = dotVNNI16(&codes[2*r*nv], nb, &tab[0], &xq.q[0], &xq.q2[0], &xq.s[0]) - xq.corr
+			acc -= xq.corr
 		}
 		if t := 8 * nb; t < nv {
 			acc += dotF32U16Bias(codes[2*(r*nv+t):2*(r+1)*nv], tab, xr[8*t:])

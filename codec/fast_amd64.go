@@ -9,7 +9,17 @@ import "golang.org/x/sys/cpu"
 var (
 	useF32Kernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	useVNNI      = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
+	// t16Kernel: the transposed u16 kernel (byte permutes, byte masks,
+	// byte popcount) can run.
+	t16Kernel = useVNNI && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512BITALG
 )
+
+// dotVNNI16T is the transposed int8 kernel over nsb superblocks of 64
+// little-endian uint16 codes of svqTable2 (fast_t16.go); its reference is
+// dotVNNI16TGo.
+//
+//go:noescape
+func dotVNNI16T(codes *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) float32
 
 // dotVNNI16 returns Σ_g xs[g]·Σ_{i<64} u8(tab[code_{8g+i/8}] byte i%8)·
 // (256·xq[64g+i] + xq2[64g+i]) over ngroups groups of 8 little-endian

@@ -4,7 +4,8 @@ import "testing"
 
 // BenchmarkDotRows measures DotRowsRotated on a 2048×5632 tensor (the
 // shape of TinyLlama's FFN down projection) for every codec: "fast" with the run-time dispatch, "ref" with the
-// reference loops. SetBytes is the encoded size, so MB/s is the rate the
+// reference loops, and where the CPU runs the transposed u16 kernel
+// "fast-plain" with the plain int8 kernel instead. SetBytes is the encoded size, so MB/s is the rate the
 // codes are read.
 func BenchmarkDotRows(b *testing.B) {
 	const rows, cols = 2048, 5632
@@ -26,10 +27,14 @@ func benchDotRows(b *testing.B, c *Codec, w, x []float32, rows, cols int) {
 	}
 	dst := make([]float32, rows)
 	{
-		for _, mode := range []string{"fast", "ref"} {
+		for _, mode := range []string{"fast", "fast-plain", "ref"} {
+			if mode == "fast-plain" && !useT16 {
+				continue
+			}
 			b.Run(mode, func(b *testing.B) {
-				defer func(old bool) { forceRef = old }(forceRef)
+				defer func(old, t16 bool) { forceRef, useT16 = old, t16 }(forceRef, useT16)
 				forceRef = mode == "ref"
+				useT16 = useT16 && mode == "fast"
 				b.SetBytes(e.Bytes())
 				b.ReportAllocs()
 				for b.Loop() {
@@ -41,4 +46,28 @@ func benchDotRows(b *testing.B, c *Codec, w, x []float32, rows, cols int) {
 			})
 		}
 	}
+}
+
+// BenchmarkT16Kernel measures the transposed kernel alone on L1-resident
+// codes and inputs (11 superblocks: one 5632-column row), the compute
+// bound of the kernel.
+func BenchmarkT16Kernel(b *testing.B) {
+	if !useT16 {
+		b.Skip("no transposed kernel on this CPU")
+	}
+	const nsb = 11
+	codes := make([]byte, 128*nsb)
+	for i := range codes {
+		codes[i] = byte(i * 37)
+	}
+	xq := new(xQuant)
+	if !xq.set(gaussian(nsb*t16Sb, 3)) {
+		b.Fatal("set failed")
+	}
+	tb := t16.get()
+	b.SetBytes(int64(len(codes)))
+	for b.Loop() {
+		dotVNNI16T(&codes[0], nsb, &tb.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &tb.consts[0])
+	}
+	b.ReportMetric(float64(nsb*t16Sb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
 }

@@ -7,7 +7,12 @@ package codec
 const (
 	useF32Kernel = false
 	useVNNI      = false
+	t16Kernel    = false
 )
+
+func dotVNNI16T(codes *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) float32 {
+	panic("codec: dotVNNI16T without assembly")
+}
 
 func dotVNNI16(codes *byte, ngroups int, tab *uint64, xq, xq2 *int8, xs *float32) float32 {
 	panic("codec: dotVNNI16 without assembly")

@@ -1,0 +1,132 @@
+package codec
+
+import "sync"
+
+// The transposed int8 kernel of the u16 codes (svqTable2: vq2, the first
+// stage of vq3 and both stages of vq4).
+//
+// The 512 KiB table of expanded codewords does not fit L1, and its 8-lane
+// gathers bound the plain int8 kernel. This kernel expands the codewords
+// arithmetically instead, on 64 vectors (512 weights, a "superblock") at
+// a time: byte lane v holds vector v, and the kernel steps through the 8
+// coordinates. For coordinate i it looks up abs[k_v][i] in a 256-byte
+// per-coordinate table (T_i, 2 KiB for all, in registers and L1) with two
+// VPERMT2B, applies sign bit i of the code as a masked subtraction and adds
+// the shift and the +128 bias as one per-lane byte (128+S or 128−S). The
+// input digits are stored transposed per superblock (xQuant.qt: byte
+// 64i+v of superblock b is column 512b+8v+i), so VPDPBUSD sums 4 vectors'
+// coordinate i per int32 lane; lane j of a superblock covers vectors
+// 4j..4j+3, which share input block 8b+j/2 and its scale (xQuant.st). The
+// products are exactly those of the plain int8 kernel (q+128 times the two
+// digits), summed in another order: integer sums per superblock and lane,
+// then one float multiply-add per lane.
+
+// t16Tables holds the per-coordinate tables of svqTable2 (T_i[k] =
+// abs[k][i] at byte 256i+k; T_7 also has parity[k] in bit 7) and the
+// kernel's constants (see fast_t16_amd64.s).
+type t16Tables struct {
+	once   sync.Once
+	tab    [8 * 256]byte
+	consts [384 + 7*64]byte
+}
+
+var t16 t16Tables
+
+// get builds the tables on first use.
+func (t *t16Tables) get() *t16Tables {
+	t.once.Do(func() {
+		st := &svqTable2
+		for k := range st.abs {
+			for i := range 8 {
+				t.tab[256*i+k] = st.abs[k][i]
+			}
+			t.tab[256*7+k] |= st.parity[k] << 7
+		}
+		c := t.consts[:]
+		for j := range 64 {
+			c[j] = byte(2 * j)
+			c[64+j] = byte(2*j + 1)
+			c[128+j] = 0x7f
+			c[192+j] = 0x80
+			c[256+j] = 128 + st.shift
+			c[320+j] = 128 - st.shift
+			for i := range 7 {
+				c[384+64*i+j] = 1 << i
+			}
+		}
+	})
+	return t
+}
+
+// t16Usable reports whether the transposed kernel can run svqTable2: 256
+// entries with abs < 128 (bit 7 of T_7 carries the parity).
+func t16Usable() bool {
+	st := &svqTable2
+	if len(st.abs) != 256 || len(st.parity) != 256 {
+		return false
+	}
+	for k := range st.abs {
+		for i := range 8 {
+			if st.abs[k][i] > 127 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// useT16 reports whether DotRowsRotated runs the transposed kernel.
+var useT16 = t16Kernel && t16Usable()
+
+// t16Sb is the number of columns of one superblock.
+const t16Sb = 8 * xBlock
+
+// setT quantizes nothing new: it rearranges xq's digits of the nsb full
+// superblocks into the transposed layout and spreads the block scales to
+// the kernel's 16 lanes per superblock.
+func (xq *xQuant) setT(nsb int) {
+	n := nsb * t16Sb
+	if cap(xq.qt) < n {
+		xq.qt = make([]int8, n)
+		xq.q2t = make([]int8, n)
+		xq.st = make([]float32, 16*nsb)
+	}
+	xq.qt, xq.q2t, xq.st = xq.qt[:n], xq.q2t[:n], xq.st[:16*nsb]
+	for b := range nsb {
+		q, q2 := xq.q[b*t16Sb:(b+1)*t16Sb], xq.q2[b*t16Sb:(b+1)*t16Sb]
+		qt, q2t := xq.qt[b*t16Sb:(b+1)*t16Sb], xq.q2t[b*t16Sb:(b+1)*t16Sb]
+		for v := range 64 {
+			for i := range 8 {
+				qt[64*i+v] = q[8*v+i]
+				q2t[64*i+v] = q2[8*v+i]
+			}
+		}
+		for j := range 16 {
+			xq.st[16*b+j] = xq.s[8*b+j/2]
+		}
+	}
+}
+
+// dotVNNI16TGo is the specification of dotVNNI16T: Σ over nsb superblocks
+// and lanes j of st[j]·Σ_{i<8} Σ_{m<4} (q[v]+128)·(256·qt[64i+v] +
+// q2t[64i+v]) with v = 4j+m, q the codeword of code v.
+func dotVNNI16TGo(codes []byte, nsb int, qt, q2t []int8, st []float32) float32 {
+	var acc float32
+	var q [8]int32
+	for b := range nsb {
+		var lane [16]int32
+		for v := range 64 {
+			o := 2 * (64*b + v)
+			c := uint16(codes[o]) | uint16(codes[o+1])<<8
+			svqTable2.expand(svqCode{k: c & 0xff, signs: uint8(c>>8) & 0x7f, shift: uint8(c >> 15)}, &q)
+			for i := range 8 {
+				x := 256*int32(qt[t16Sb*b+64*i+v]) + int32(q2t[t16Sb*b+64*i+v])
+				lane[v/4] += (q[i] + 128) * x
+			}
+		}
+		for j, l := range lane {
+			acc += st[16*b+j] * float32(l)
+		}
+	}
+	return acc
+}

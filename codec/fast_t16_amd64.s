@@ -1,0 +1,117 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Transposed int8 kernel of the u16 (svqTable2) codes, see fast_t16.go.
+// Per superblock of 64 vectors (512 weights) it works on 64 byte lanes,
+// lane v = vector v of the superblock, one coordinate i at a time:
+//
+//	Z5 = entry bytes k_v, Z7 = high code bytes (s0..s6, t)
+//	K1 = bit 7 of k_v (which half of the 256-entry table)
+//	Z8 = 128 ± S per lane (the bias plus the shift term, from t)
+//	abs = T_i[k_v] by two VPERMT2B lookups and a blend
+//	w   = Z8 + abs, or Z8 − abs where sign bit i is set (K3)
+//	VPDPBUSD w with both input digits (transposed, 64 bytes per i)
+//
+// Coordinate 7's sign is popcount(s0..s6) + P[k] (mod 2); T_7 holds P[k]
+// in bit 7. The constants block (t16Consts) holds: 0 idxEven, 64 idxOdd,
+// 128 0x7f, 192 0x80, 256 128+S, 320 128−S, 384+64i bytes 1<<i.
+
+// T16_LOOKUP writes T[k] for the 64 lanes of Z5 into DST (table at O(DI),
+// 256 bytes; clobbers Z11).
+#define T16_LOOKUP(O0, O1, O2, O3, DST) \
+	VMOVDQU64 O0(DI), DST           \
+	VPERMT2B  O1(DI), Z5, DST       \
+	VMOVDQU64 O2(DI), Z11           \
+	VPERMT2B  O3(DI), Z5, Z11       \
+	VPBLENDMB Z11, DST, K1, DST
+
+// T16_DOT adds w = Z8 ± ABS (minus where MASK) times both digits of
+// coordinate XO to ACCH and ACCL.
+#define T16_DOT(ABS, MASK, XO, ACCH, ACCL) \
+	VPADDB   ABS, Z8, Z12         \
+	VPSUBB   ABS, Z8, MASK, Z12   \
+	VPDPBUSD XO(DX), Z12, ACCH    \
+	VPDPBUSD XO(R8), Z12, ACCL
+
+// T16_COORD is one coordinate i < 7: table at O0..O3, sign bit constant
+// at BIT(R9), digits at XO.
+#define T16_COORD(O0, O1, O2, O3, BIT, XO, ACCH, ACCL) \
+	T16_LOOKUP(O0, O1, O2, O3, Z10)   \
+	VPTESTMB BIT(R9), Z7, K3          \
+	T16_DOT(Z10, K3, XO, ACCH, ACCL)
+
+// func dotVNNI16T(codes *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) float32
+TEXT ·dotVNNI16T(SB), NOSPLIT, $0-60
+	MOVQ      codes+0(FP), SI
+	MOVQ      nsb+8(FP), CX
+	MOVQ      tab+16(FP), DI
+	MOVQ      xq+24(FP), DX
+	MOVQ      xq2+32(FP), R8
+	MOVQ      xs+40(FP), BX
+	MOVQ      k+48(FP), R9
+	VMOVDQU64 0(R9), Z28
+	VMOVDQU64 64(R9), Z29
+	VMOVDQU64 128(R9), Z26
+	VMOVDQU64 192(R9), Z27
+	VMOVDQU64 256(R9), Z24
+	VMOVDQU64 320(R9), Z25
+	VPXORD    Z0, Z0, Z0
+	TESTQ     CX, CX
+	JE        t16done
+
+t16loop:
+	VMOVDQU64 (SI), Z5
+	VMOVDQU64 64(SI), Z6
+	VMOVDQA64 Z5, Z7
+	VPERMT2B  Z6, Z28, Z5
+	VPERMT2B  Z6, Z29, Z7
+	VPMOVB2M  Z5, K1
+	VPMOVB2M  Z7, K2
+	VMOVDQA64 Z24, Z8
+	VMOVDQU8  Z25, K2, Z8
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	T16_COORD(0, 64, 128, 192, 384, 0, Z1, Z2)
+	T16_COORD(256, 320, 384, 448, 448, 64, Z3, Z4)
+	T16_COORD(512, 576, 640, 704, 512, 128, Z1, Z2)
+	T16_COORD(768, 832, 896, 960, 576, 192, Z3, Z4)
+	T16_COORD(1024, 1088, 1152, 1216, 640, 256, Z1, Z2)
+	T16_COORD(1280, 1344, 1408, 1472, 704, 320, Z3, Z4)
+	T16_COORD(1536, 1600, 1664, 1728, 768, 384, Z1, Z2)
+
+	// coordinate 7
+	T16_LOOKUP(1792, 1856, 1920, 1984, Z10)
+	VPANDD    Z26, Z7, Z13
+	VPOPCNTB  Z13, Z13
+	VPSLLW    $7, Z13, Z13
+	VPXORD    Z10, Z13, Z13
+	VPTESTMB  Z27, Z13, K3
+	VPANDD    Z26, Z10, Z10
+	T16_DOT(Z10, K3, 448, Z3, Z4)
+
+	VPADDD      Z3, Z1, Z1
+	VPADDD      Z4, Z2, Z2
+	VPSLLD      $8, Z1, Z1
+	VPADDD      Z2, Z1, Z1
+	VCVTDQ2PS   Z1, Z1
+	VFMADD231PS (BX), Z1, Z0
+	ADDQ        $128, SI
+	ADDQ        $512, DX
+	ADDQ        $512, R8
+	ADDQ        $64, BX
+	DECQ        CX
+	JNZ         t16loop
+
+t16done:
+	VEXTRACTF32X8 $1, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+56(FP)
+	RET

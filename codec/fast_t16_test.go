@@ -1,0 +1,70 @@
+package codec
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestT16KernelMatchesGo compares the transposed kernel with its Go
+// specification on random codes, digits and scales (the integer lane sums
+// are exact; the tolerance covers float rounding of the lane products).
+func TestT16KernelMatchesGo(t *testing.T) {
+	if !useT16 {
+		t.Skip("no transposed kernel on this CPU")
+	}
+	for _, nsb := range []int{1, 2, 3, 11} {
+		t.Run(fmt.Sprint(nsb), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(nsb), 3))
+			codes := make([]byte, 128*nsb)
+			for i := range codes {
+				codes[i] = byte(rng.Uint32())
+			}
+			qt, q2t := make([]int8, t16Sb*nsb), make([]int8, t16Sb*nsb)
+			for i := range qt {
+				qt[i] = int8(rng.IntN(255) - 127)
+				q2t[i] = int8(rng.IntN(255) - 127)
+			}
+			st := make([]float32, 16*nsb)
+			for i := range st {
+				st[i] = float32(rng.Float64()) / 256
+			}
+			tb := t16.get()
+			got := dotVNNI16T(&codes[0], nsb, &tb.tab[0], &qt[0], &q2t[0], &st[0], &tb.consts[0])
+			want := dotVNNI16TGo(codes, nsb, qt, q2t, st)
+			var mag float64
+			for _, s := range st {
+				mag += float64(s) * 8 * 4 * 255 * 127 * 257
+			}
+			if d := math.Abs(float64(got - want)); d > 1e-7*mag {
+				t.Errorf("kernel %v, Go %v (|diff| %g)", got, want, d)
+			}
+		})
+	}
+}
+
+// TestT16Layout checks setT's transposition against the plain layout.
+func TestT16Layout(t *testing.T) {
+	x := gaussian(3*t16Sb+72, 9)
+	xq := new(xQuant)
+	if !xq.set(x) {
+		t.Fatal("set failed")
+	}
+	xq.setT(3)
+	for b := range 3 {
+		for v := range 64 {
+			for i := range 8 {
+				col := t16Sb*b + 8*v + i
+				if xq.qt[t16Sb*b+64*i+v] != xq.q[col] || xq.q2t[t16Sb*b+64*i+v] != xq.q2[col] {
+					t.Fatalf("superblock %d vector %d coordinate %d: transposed digit differs", b, v, i)
+				}
+			}
+		}
+		for j := range 16 {
+			if xq.st[16*b+j] != xq.s[8*b+j/2] {
+				t.Fatalf("superblock %d lane %d: scale %v, block scale %v", b, j, xq.st[16*b+j], xq.s[8*b+j/2])
+			}
+		}
+	}
+}
