@@ -251,19 +251,22 @@ func refShards(t *testing.T, ref string) int {
 
 func TestResumeRefused(t *testing.T) {
 	in, _ := reference(t)
+	// One run stopped after a shard; each case works on a copy.
+	stoppedOut := filepath.Join(t.TempDir(), "out")
+	stopped(t, in, stoppedOut, func(o *Options, _ context.CancelFunc) { o.stopAfterShards = 1 })
 	tests := []struct {
-		name  string
-		setup func(t *testing.T, out string) // prepares out.partial
-		opts  func(o *Options)
-		want  error
+		name string
+		edit func(t *testing.T, partial string)
+		opts func(o *Options)
+		want error
 	}{
-		{name: "other ratio", setup: stop1(in), opts: func(o *Options) { o.Ratio = 5 }, want: ErrResume},
-		{name: "other shard size", setup: stop1(in), opts: func(o *Options) { o.ShardBytes = 30 << 10 }, want: ErrResume},
-		{name: "other tool version", setup: stop1(in), opts: func(o *Options) { o.ToolVersion = "other" }, want: ErrResume},
-		{name: "other calibration", setup: stop1(in), opts: func(o *Options) { o.Calib = CalibNone }, want: ErrResume},
-		{name: "unreadable state", setup: func(t *testing.T, out string) {
-			stop1(in)(t, out)
-			if err := os.WriteFile(filepath.Join(out+".partial", stateFile), []byte("{not json"), 0o644); err != nil {
+		{name: "other ratio", opts: func(o *Options) { o.Ratio = 5 }, want: ErrResume},
+		{name: "other shard size", opts: func(o *Options) { o.ShardBytes = 30 << 10 }, want: ErrResume},
+		{name: "other tool version", opts: func(o *Options) { o.ToolVersion = "other" }, want: ErrResume},
+		{name: "other calibration", opts: func(o *Options) { o.Calib = CalibNone }, want: ErrResume},
+		{name: "other calibration text", opts: func(o *Options) { o.CalibText = "Once upon a time." }, want: ErrResume},
+		{name: "unreadable state", edit: func(t *testing.T, partial string) {
+			if err := os.WriteFile(filepath.Join(partial, stateFile), []byte("{not json"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}, want: ErrResume},
@@ -271,7 +274,10 @@ func TestResumeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			tt.setup(t, out)
+			copyFiles(t, stoppedOut+".partial", out+".partial")
+			if tt.edit != nil {
+				tt.edit(t, out+".partial")
+			}
 			o := quick(out)
 			o.Resume = true
 			if tt.opts != nil {
@@ -291,9 +297,20 @@ func TestResumeRefused(t *testing.T) {
 	}
 }
 
-func stop1(in string) func(t *testing.T, out string) {
-	return func(t *testing.T, out string) {
-		stopped(t, in, out, func(o *Options, _ context.CancelFunc) { o.stopAfterShards = 1 })
+// copyFiles copies the regular files of src into a new directory dst.
+func copyFiles(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range listDir(t, src) {
+		b, err := os.ReadFile(filepath.Join(src, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
