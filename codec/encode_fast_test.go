@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -247,6 +248,75 @@ func TestEncodeFastMatchesRef(t *testing.T) {
 				if !bytes.Equal(got.Blobs[k], b) {
 					t.Errorf("%s %s: blob %q differs", name, mname, k)
 				}
+			}
+		}
+	}
+}
+
+// TestEncodeDeterministicAcrossProcs checks that the encoders write the
+// same bytes whatever GOMAXPROCS is.
+func TestEncodeDeterministicAcrossProcs(t *testing.T) {
+	const rows, cols = 40, 64
+	w := gaussian(rows*cols, 9)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, name := range []string{"vq1p6", "vq2", "vq4"} {
+		c, _ := Lookup(name)
+		var want map[string][]byte
+		for _, procs := range []int{1, 2, 5} {
+			runtime.GOMAXPROCS(procs)
+			e, err := c.Encode(w, rows, cols, nil, Params{Seed: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want = e.Blobs
+				continue
+			}
+			for k, b := range want {
+				if !bytes.Equal(e.Blobs[k], b) {
+					t.Errorf("%s: blob %q differs with GOMAXPROCS=%d", name, k, procs)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkNearest measures one nearest-codeword search (ns per 8-weight
+// vector, one core) with the reference and the fast search.
+//
+//	go test ./codec -run '^$' -bench Nearest
+func BenchmarkNearest(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	zs := make([][8]float32, 4096)
+	for i := range zs {
+		for j := range zs[i] {
+			zs[i][j] = float32(32 * r.NormFloat64())
+		}
+	}
+	var wv [8]float32
+	for i := range wv {
+		wv[i] = float32(0.5 + r.Float64())
+	}
+	for _, tc := range []struct {
+		name string
+		t    *svqTable
+	}{{"vq2", &svqTable2}, {"vq1p6", &svqTable16}} {
+		for _, weighted := range []bool{false, true} {
+			w := (*[8]float32)(nil)
+			suffix := ""
+			if weighted {
+				w, suffix = &wv, "+weights"
+			}
+			for _, mode := range []string{"ref", "fast"} {
+				b.Run(tc.name+suffix+"/"+mode, func(b *testing.B) {
+					defer func(old bool) { forceRef = old }(forceRef)
+					forceRef = mode == "ref"
+					i := 0
+					for b.Loop() {
+						tc.t.nearest(&zs[i%len(zs)], w)
+						i++
+					}
+				})
 			}
 		}
 	}
