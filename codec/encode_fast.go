@@ -80,6 +80,30 @@ func (t *svqTable) scanTable() *svqScanTable {
 	return t.scan
 }
 
+// scanCoefs writes the scan kernel's coefficients for the shift state p
+// into coef and returns the rounding scale M of the comment at the top of
+// this file (fmax: the table's largest |entry|); ok is false for negative
+// or NaN weights, which the bound does not cover.
+func scanCoefs(p *svqShift, fmax float32, coef *[24]float32) (m float32, ok bool) {
+	var sw, swa, pmax float32
+	for i := range 8 {
+		wi := p.wv[i]
+		if !(wi >= 0) {
+			return 0, false
+		}
+		wa := wi * p.av[i]
+		coef[i] = wi
+		coef[8+i] = -2 * wa
+		coef[16+i] = 4 * wa
+		sw += wi
+		swa += wa
+		if wa > pmax {
+			pmax = wa
+		}
+	}
+	return p.base + fmax*(fmax*sw+2*swa+4*pmax), true
+}
+
 // The scan kernel (svqScanAVX512, specification svqScanGo) computes, for
 // nblk blocks of the scan table tab and the coefficients coef (w[8],
 // −2·w·av[8], 4·w·av[8]),
@@ -119,25 +143,11 @@ func (t *svqTable) nearestScan(f *svqScanTable, z, w *[8]float32, asm bool) (svq
 	for si := range nsh {
 		p := &ps[si]
 		t.prepShift(z, w, si, p)
-		var sw, swa, pmax float32
-		for i := range 8 {
-			wi := p.wv[i]
-			if !(wi >= 0) { // the bound assumes non-negative weights
-				return t.nearestRef(z, w)
-			}
-			wa := wi * p.av[i]
-			coef[i] = wi
-			coef[8+i] = -2 * wa
-			coef[16+i] = 4 * wa
-			sw += wi
-			swa += wa
-			if wa > pmax {
-				pmax = wa
-			}
+		m, ok := scanCoefs(p, f.fmax, &coef)
+		if !ok {
+			return t.nearestRef(z, w)
 		}
-		if m := p.base + f.fmax*(f.fmax*sw+2*swa+4*pmax); m > bound {
-			bound = m
-		}
+		bound = max(bound, m)
 		flip := uint16(0)
 		if p.neg&1 != 0 {
 			flip = 0xffff
