@@ -85,7 +85,7 @@ func outputErr(w, what, h []float32, cols int) float64 {
 // times about 1.5. With inputs this correlated the feedback moves most of
 // the error into directions the inputs barely excite; every bound is far
 // below the 0.85 (15% better) that the converter relies on.
-var hessMargin = map[string]float64{"vq1": 0.25, 
+var hessMargin = map[string]float64{"vq1": 0.25,
 	"q4": 0.10, "q2": 0.10, "vq2": 0.13, "vq1p6": 0.17, "vq3": 0.12, "vq4": 0.12, "q8": 0.10, "q3": 0.12,
 }
 
