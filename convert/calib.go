@@ -3,7 +3,9 @@ package convert
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upgtools/upg/checkpoint"
 	"github.com/upgtools/upg/eval"
@@ -20,6 +22,15 @@ type Stats struct {
 	N    int64     // input vectors seen
 	Diag []float64 // Σ x_j², length Cols
 	Gram []float64 // Σ x xᵀ, Cols×Cols row-major (upper triangle filled, mirrored by Hessian); nil in diagonal mode
+
+	// order is the rank of the matrix's first use (a product or, for an
+	// embedding, a row look-up) in the calibration pass; sig fingerprints
+	// its first input vector, so that matrices fed the same input (q, k
+	// and v; gate and up) can be told apart from the rest. Both are set
+	// once, under recordingWeights.mu.
+	order int
+	sig   uint64
+	used  atomic.Bool
 }
 
 func newStats(cols int, full bool) *Stats {
@@ -97,6 +108,36 @@ type recordingWeights struct {
 	full  func(cols int) bool
 	mu    sync.Mutex
 	stats map[string]*Stats
+	uses  int // matrices used so far
+}
+
+// firstUse records the first use of s (x: its first input vector, nil for
+// a row look-up).
+func (w *recordingWeights) firstUse(s *Stats, x []float32) {
+	if s.used.Load() {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.used.Load() {
+		return
+	}
+	s.order = w.uses
+	w.uses++
+	if x != nil {
+		s.sig = fingerprint(x)
+	}
+	s.used.Store(true)
+}
+
+// fingerprint hashes the bits of x (FNV-1a).
+func fingerprint(x []float32) uint64 {
+	h := uint64(0xcbf29ce484222325)
+	for _, v := range x {
+		h ^= uint64(math.Float32bits(v))
+		h *= 0x100000001b3
+	}
+	return h
 }
 
 func (w *recordingWeights) Linear(name string) (model.Linear, error) {
@@ -115,19 +156,28 @@ func (w *recordingWeights) Linear(name string) (model.Linear, error) {
 	if t, err := w.ck.Tensor(name); err == nil {
 		data = t.Data
 	}
-	return &recordingLinear{Linear: l, stats: s, data: data}, nil
+	return &recordingLinear{Linear: l, w: w, stats: s, data: data}, nil
 }
 
 type recordingLinear struct {
 	model.Linear
+	w     *recordingWeights
 	stats *Stats
 	data  []byte
 }
 
 func (l *recordingLinear) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 	l.Linear.MatMul(p, dst, x, n)
+	if n > 0 {
+		l.w.firstUse(l.stats, x[:l.Cols()])
+	}
 	l.stats.add(x[:n*l.Cols()], n)
 	safetensors.Release(l.data)
+}
+
+func (l *recordingLinear) Row(r int, dst []float32) {
+	l.w.firstUse(l.stats, nil)
+	l.Linear.Row(r, dst)
 }
 
 // calibSegments cuts the calibration text into windows of ctx tokens (BOS

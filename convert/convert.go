@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/upgtools/upg/kernels"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -235,6 +233,8 @@ type job struct {
 	state   *state
 	start   time.Time
 	rep     *Report
+
+	corr map[string][]float64 // sequential corrections (see sequential)
 }
 
 // Convert compresses the checkpoint in directory in into o.Out. Inputs are
@@ -310,6 +310,11 @@ func (j *job) prepare(ctx context.Context) error {
 	if err := j.choose(ctx); err != nil {
 		return err
 	}
+	if j.o.Calib == CalibHessian && j.params <= MeasureLimit {
+		if err := j.sequential(ctx); err != nil {
+			return fmt.Errorf("calibrating %s: %w", j.in, err)
+		}
+	}
 	j.planShards()
 	var total, largest int64
 	sizes := map[int]int64{}
@@ -370,25 +375,7 @@ func (j *job) encodeWith(c *codec.Codec, name string, w []float32, rows, cols in
 	p := codec.Params{Seed: seedOf(name)}
 	s := j.stats[name]
 	if h := s.Hessian(); h != nil {
-		switch os.Getenv("EXPROT") {
-		case "none":
-			p.Rotation = codec.RotNone
-		case "best":
-			e1, err := c.EncodeHessian(w, rows, cols, h, p)
-			if err != nil {
-				return nil, err
-			}
-			p.Rotation = codec.RotNone
-			e2, err := c.EncodeHessian(w, rows, cols, h, p)
-			if err != nil {
-				return nil, err
-			}
-			if outputError(e1, w, h) <= outputError(e2, w, h) {
-				return e1, nil
-			}
-			return e2, nil
-		}
-		return c.EncodeHessian(w, rows, cols, h, p)
+		return c.EncodeHessian(j.corrected(name, w, rows, cols), rows, cols, h, p)
 	}
 	return c.Encode(w, rows, cols, s.Importance(), p)
 }
@@ -538,26 +525,4 @@ func countTokens(segs []eval.Segment) int {
 		n += len(s.Tokens)
 	}
 	return n
-}
-
-// outputError is tr(ΔHΔᵀ) for Δ = w − decode(e).
-func outputError(e *codec.Encoded, w, h []float32) float64 {
-	cols := e.Cols
-	d := make([]float32, len(w))
-	if err := e.Decode(d); err != nil {
-		return math.Inf(1)
-	}
-	for i := range d {
-		d[i] = w[i] - d[i]
-	}
-	var sum float64
-	tmp := make([]float32, cols)
-	for r := range e.Rows {
-		dr := d[r*cols : (r+1)*cols]
-		for i := range cols {
-			tmp[i] = kernels.Dot(h[i*cols:(i+1)*cols], dr)
-		}
-		sum += float64(kernels.Dot(tmp, dr))
-	}
-	return sum
 }
