@@ -25,7 +25,7 @@ type Encoded struct {
 
 	mu   sync.Mutex
 	xr   []float32   // rotated inputs, n×p
-	rows [][]float32 // per-worker decoded row blocks, encBlock×p (or cols)
+	rows [][]float32 // per-worker scratch: decoded row blocks, or row windows' dot products
 }
 
 // NewEncoded wraps a validated encoded tensor.
@@ -64,19 +64,25 @@ func grow(b []float32, n int) []float32 {
 
 // MatMul implements Linear.
 func (m *Encoded) MatMul(p *kernels.Pool, dst, x []float32, n int) {
+	m.MulRows(p, dst, x, n, 0, m.enc.Rows)
+}
+
+// MulRows implements RowMultiplier: products of rows [off, off+rows).
+func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	e := m.enc
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(m.rows) < p.Threads() {
+		m.rows = make([][]float32, p.Threads())
+	}
 	if n == 1 || m.outs {
 		m.xr = grow(m.xr, m.p)
 		_ = e.RotateInput(m.xr, x[:e.Cols]) // lengths match by construction
 	}
+	args := kernels.Args{Obj: m, A: dst, B: x, I: [4]int{n, off, rows}}
 	if n == 1 {
-		p.ForArgs(e.Rows, 16, kernels.Args{Obj: m, A: dst, B: x}, encDotChunk)
+		p.ForArgs(rows, 16, args, encDotChunk)
 		return
-	}
-	if len(m.rows) < p.Threads() {
-		m.rows = make([][]float32, p.Threads())
 	}
 	if !m.outs {
 		m.xr = grow(m.xr, n*m.p)
@@ -84,13 +90,24 @@ func (m *Encoded) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 			_ = e.RotateInput(m.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
 		}
 	}
-	p.ForArgs(e.Rows, encBlock, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{n}}, encMulChunk)
+	p.ForArgs(rows, encBlock, args, encMulChunk)
 }
 
 // encDotChunk computes one worker's rows of a matrix-vector product.
-func encDotChunk(a *kernels.Args, _, lo, hi int) {
+// Rows are relative to the window at a.I[1]; DotRowsRotated indexes its
+// output by absolute row, so a window other than the whole matrix goes
+// through the worker's scratch.
+func encDotChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
-	_ = m.enc.DotRowsRotated(a.A, a.B[:m.enc.Cols], m.xr, lo, hi)
+	off := a.I[1]
+	if off == 0 {
+		_ = m.enc.DotRowsRotated(a.A, a.B[:m.enc.Cols], m.xr, lo, hi)
+		return
+	}
+	buf := grow(m.rows[worker], off+hi)
+	m.rows[worker] = buf
+	_ = m.enc.DotRowsRotated(buf, a.B[:m.enc.Cols], m.xr, off+lo, off+hi)
+	copy(a.A[lo:hi], buf[off+lo:off+hi])
 }
 
 // encMulChunk computes one worker's rows of a matrix-matrix product, a
@@ -98,7 +115,7 @@ func encDotChunk(a *kernels.Args, _, lo, hi int) {
 // when the tensor has outliers), then multiplied with all n inputs.
 func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
-	e, dst, x, n := m.enc, a.A, a.B, a.I[0]
+	e, dst, x, n, off, rows := m.enc, a.A, a.B, a.I[0], a.I[1], a.I[2]
 	width, in := m.p, m.xr
 	if m.outs {
 		width, in = e.Cols, x
@@ -109,11 +126,11 @@ func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 		r1 := min(r0+encBlock, hi)
 		if m.outs {
 			for r := r0; r < r1; r++ {
-				_ = e.DecodeRow(r, buf[(r-r0)*width:(r-r0+1)*width])
+				_ = e.DecodeRow(off+r, buf[(r-r0)*width:(r-r0+1)*width])
 			}
-		} else if err := e.DecodeRowsRotated(buf, r0, r1); err != nil {
-			panic(fmt.Sprintf("model: decoding rows %d..%d: %v", r0, r1, err)) // validated at load: unreachable
+		} else if err := e.DecodeRowsRotated(buf, off+r0, off+r1); err != nil {
+			panic(fmt.Sprintf("model: decoding rows %d..%d: %v", off+r0, off+r1, err)) // validated at load: unreachable
 		}
-		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], in[:n*width], r1-r0, width, n, e.Rows)
+		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], in[:n*width], r1-r0, width, n, rows)
 	}
 }

@@ -97,3 +97,47 @@ func TestEncodedDecodeAllocs(t *testing.T) {
 		t.Errorf("%v allocations per product, want 0", a)
 	}
 }
+
+// TestEncodedRowSlice: row windows of an encoded matrix (fused projections)
+// give the rows of the whole product, for one and several vectors.
+func TestEncodedRowSlice(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	const rows, cols = 48, 64
+	rng := rand.New(rand.NewPCG(3, 4))
+	w := make([]float32, rows*cols)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	for _, name := range []string{"vq2", "q4"} {
+		c, _ := codec.Lookup(name)
+		for _, frac := range []float64{0, 0.02} {
+			e, err := c.Encode(w, rows, cols, nil, codec.Params{Seed: 1, OutlierFrac: frac})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _ := NewEncoded(e)
+			for _, n := range []int{1, 3} {
+				x := make([]float32, n*cols)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				full := make([]float32, n*rows)
+				m.MatMul(pool, full, x, n)
+				s, err := NewRowSlice(m, 16, 40)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]float32, n*24)
+				s.MatMul(pool, got, x, n)
+				for tk := range n {
+					for r := range 24 {
+						if d := got[tk*24+r] - full[tk*rows+16+r]; d > 1e-4 || d < -1e-4 {
+							t.Fatalf("%s outliers %v n=%d: window row %d token %d: %v, want %v", name, frac, n, r, tk, got[tk*24+r], full[tk*rows+16+r])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -85,7 +85,7 @@ func (d *Dense) Row(r int, dst []float32) { d.store.row(r, dst) }
 // (kernels.MatMulF32 and its siblings), and other stores decode each row once
 // and use it for all of them.
 func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
-	d.mulRows(p, dst, x, n, 0, d.rows)
+	d.MulRows(p, dst, x, n, 0, d.rows)
 }
 
 // blockMulStore is a store with a matrix-matrix kernel: matMul writes
@@ -94,14 +94,14 @@ type blockMulStore interface {
 	matMul(dst, x []float32, r0, rows, n, ld int)
 }
 
-// mulRows computes the products of rows [off, off+rows) of d, writing
+// MulRows implements RowMultiplier: the products of rows [off, off+rows) of d, writing
 // dst[t·rows+r] for r < rows; RowSlice uses it for its window. The loop body
 // captures nothing (ForArgs), so a decode step does not allocate.
-func (d *Dense) mulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
+func (d *Dense) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	p.ForArgs(rows, 16, kernels.Args{Obj: d, A: dst, B: x, I: [4]int{n, off, rows}}, mulRowsChunk)
 }
 
-// mulRowsChunk is mulRows' loop body for output rows [lo, hi), with a.Obj
+// mulRowsChunk is MulRows' loop body for output rows [lo, hi), with a.Obj
 // the *Dense, a.A dst, a.B x and a.I = {n, off, rows}.
 func mulRowsChunk(a *kernels.Args, _, lo, hi int) {
 	d, dst, x := a.Obj.(*Dense), a.A, a.B
@@ -202,22 +202,33 @@ func asU16(b []byte) []uint16 {
 	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2)
 }
 
-// RowSlice is a view of rows [lo, hi) of another Dense matrix, used to split
+// RowMultiplier is a Linear that can multiply a window of its rows: it sets
+// dst[t·rows+r] = W[off+r]·x_t for r < rows, t < n. Dense and Encoded
+// matrices are RowMultipliers, so fused projections can be split without
+// copying.
+type RowMultiplier interface {
+	Linear
+	MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int)
+}
+
+// RowSlice is a view of rows [lo, hi) of another matrix, used to split
 // fused projections (Phi-3's qkv_proj and gate_up_proj) without copying.
 type RowSlice struct {
-	base   Linear
+	base   RowMultiplier
 	lo, hi int
 }
 
-// NewRowSlice returns the view of rows [lo, hi) of base.
+// NewRowSlice returns the view of rows [lo, hi) of base, which must be a
+// RowMultiplier.
 func NewRowSlice(base Linear, lo, hi int) (*RowSlice, error) {
 	if lo < 0 || hi > base.Rows() || lo >= hi {
 		return nil, fmt.Errorf("row slice [%d,%d) of a %d-row matrix", lo, hi, base.Rows())
 	}
-	if _, ok := base.(*Dense); !ok {
+	rm, ok := base.(RowMultiplier)
+	if !ok {
 		return nil, fmt.Errorf("row slice of %T is not supported", base)
 	}
-	return &RowSlice{base, lo, hi}, nil
+	return &RowSlice{rm, lo, hi}, nil
 }
 
 // Rows implements Linear.
@@ -236,5 +247,5 @@ func (s *RowSlice) Row(r int, dst []float32) { s.base.Row(s.lo+r, dst) }
 
 // MatMul implements Linear.
 func (s *RowSlice) MatMul(p *kernels.Pool, dst, x []float32, n int) {
-	s.base.(*Dense).mulRows(p, dst, x, n, s.lo, s.Rows())
+	s.base.MulRows(p, dst, x, n, s.lo, s.Rows())
 }

@@ -6,6 +6,7 @@ package modeltest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -137,4 +138,28 @@ func abs(x float32) float32 {
 		return -x
 	}
 	return x
+}
+
+// Phi3 rewrites the Llama checkpoint src as Phi3ForCausalLM: q/k/v fused
+// into qkv_proj and gate/up into gate_up_proj (the same function).
+func Phi3(t testing.TB, src string) string {
+	t.Helper()
+	return Rewrite(t, src, "Phi3ForCausalLM", func(cfg map[string]any, ts map[string]*Tensor) {
+		for l := 0; ; l++ {
+			p := fmt.Sprintf("model.layers.%d.", l)
+			q, ok := ts[p+"self_attn.q_proj.weight"]
+			if !ok {
+				break
+			}
+			k, v := ts[p+"self_attn.k_proj.weight"], ts[p+"self_attn.v_proj.weight"]
+			g, u := ts[p+"mlp.gate_proj.weight"], ts[p+"mlp.up_proj.weight"]
+			ts[p+"self_attn.qkv_proj.weight"] = &Tensor{Shape: []int64{q.Shape[0] + k.Shape[0] + v.Shape[0], q.Shape[1]},
+				Data: append(append(append([]float32(nil), q.Data...), k.Data...), v.Data...)}
+			ts[p+"mlp.gate_up_proj.weight"] = &Tensor{Shape: []int64{2 * g.Shape[0], g.Shape[1]},
+				Data: append(append([]float32(nil), g.Data...), u.Data...)}
+			for _, n := range []string{"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj"} {
+				delete(ts, p+n+".weight")
+			}
+		}
+	})
 }

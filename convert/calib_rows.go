@@ -1,0 +1,17 @@
+package convert
+
+import (
+	"github.com/upgtools/upg/kernels"
+	"github.com/upgtools/upg/model"
+	"github.com/upgtools/upg/safetensors"
+)
+
+// MulRows lets architectures split a recorded fused matrix (Phi-3's
+// qkv_proj, gate_up_proj) into row windows: the input is recorded for each
+// window (the same x each time, so the statistics are unchanged), and the
+// pages are released after each product.
+func (l *recordingLinear) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
+	l.Linear.(model.RowMultiplier).MulRows(p, dst, x, n, off, rows)
+	l.stats.add(x[:n*l.Cols()], n)
+	safetensors.Release(l.data)
+}
