@@ -15,3 +15,13 @@ func (l *recordingLinear) MulRows(p *kernels.Pool, dst, x []float32, n, off, row
 	l.stats.add(x[:n*l.Cols()], n)
 	safetensors.Release(l.data)
 }
+
+// MulRows lets a captured fused matrix be split into row windows; the input
+// is captured once per product, by the window starting at row 0 (every
+// split of a fused matrix has one).
+func (l *capLinear) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
+	l.Linear.(model.RowMultiplier).MulRows(p, dst, x, n, off, rows)
+	if l.capture && off == 0 {
+		l.buf = append(l.buf, x[:n*l.Cols()]...)
+	}
+}
