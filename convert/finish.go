@@ -163,23 +163,28 @@ func (j *job) report() (*Report, error) {
 // built-in sample (document protocol, at most CheckTokens tokens).
 func (j *job) selfCheck(ctx context.Context) (*SelfCheck, error) {
 	opt := model.Options{Threads: j.o.Threads}
-	orig, err := engine.Load(j.in, opt)
+	// The original runs over releasing weights: its pages leave memory after
+	// each product, so the check does not hold the uncompressed model.
+	orig, err := model.LoadWeights(j.ck, &releasingWeights{Weights: model.NewCheckpointWeights(j.ck), ck: j.ck}, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer orig.Close()
+	if orig.Config().BOS < 0 {
+		orig.Config().BOS = j.tok.BOS()
+	}
 	comp, err := engine.Load(j.partial, opt)
 	if err != nil {
 		return nil, fmt.Errorf("loading the result: %w", err)
 	}
 	defer comp.Close()
-	segs, err := eval.DocumentSegments(orig.Tokenizer, corpus.Sample, corpus.DocSeparator, orig.Model.Config().BOS, orig.Model.Config().MaxSeq)
+	segs, err := eval.DocumentSegments(j.tok, corpus.Sample, corpus.DocSeparator, orig.Config().BOS, orig.Config().MaxSeq)
 	if err != nil {
 		return nil, err
 	}
 	segs = limitSegments(segs, j.o.CheckTokens)
 	j.o.log("self-check on %d tokens of the built-in sample", countTokens(segs))
-	cmp, err := eval.Compare(ctx, orig.Model, comp.Model, segs, nil)
+	cmp, err := eval.Compare(ctx, orig, comp.Model, segs, nil)
 	if err != nil {
 		return nil, err
 	}
