@@ -129,20 +129,61 @@ func entryQ(e, bias uint64, j int) int32 {
 	return int32(int8(uint8((e ^ bias) >> (8 * j))))
 }
 
+// radixLo3 and radixHi2 split a radix word's 29-bit N = hi·55³ + lo into
+// its five base-55 digits with two look-ups: radixLo3[lo] holds digits 0-2
+// (one byte each), radixHi2[hi] digits 3-4.
+var (
+	radixOnce sync.Once
+	radixLo3  []uint32 // 55³ entries (650 KiB)
+	radixHi2  []uint16 // 55² entries
+)
+
+func radixTables() {
+	radixOnce.Do(func() {
+		radixLo3 = make([]uint32, radixPow[3])
+		for v := range radixLo3 {
+			radixLo3[v] = uint32(v%radixBase) | uint32(v/radixBase%radixBase)<<8 | uint32(v/(radixBase*radixBase))<<16
+		}
+		radixHi2 = make([]uint16, radixPow[2])
+		for v := range radixHi2 {
+			radixHi2[v] = uint16(v%radixBase) | uint16(v/radixBase)<<8
+		}
+	})
+}
+
+// radixWord returns the five digits of word x's N packed one per byte
+// (digit j in bits 8j..8j+7). N must be < 55⁵ (checked by Validate).
+func radixWord(x uint64) uint64 {
+	n := x >> 35
+	hi := n / (radixBase * radixBase * radixBase)
+	lo := n - hi*(radixBase*radixBase*radixBase)
+	return uint64(radixLo3[lo]) | uint64(radixHi2[hi])<<24
+}
+
 // radixIndices writes the table indices k·128+signs of the n radix-packed
 // vectors starting at global vector index gi into idx.
 func radixIndices(b []byte, gi, n int, idx []uint16) {
+	radixTables()
 	w, j := gi/5, gi%5
-	x := binary.LittleEndian.Uint64(b[8*w:])
-	k := (x >> 35) / radixPow[j]
-	for i := range n {
-		idx[i] = uint16(k%radixBase)<<7 | uint16(x>>(7*j)&0x7f)
-		k /= radixBase
-		if j++; j == 5 && i+1 < n {
-			j, w = 0, w+1
-			x = binary.LittleEndian.Uint64(b[8*w:])
-			k = x >> 35
+	i := 0
+	for i < n {
+		x := binary.LittleEndian.Uint64(b[8*w:])
+		d := radixWord(x)
+		if j == 0 && i+5 <= n { // a whole word
+			_ = idx[i+4]
+			idx[i] = uint16(d&0xff)<<7 | uint16(x&0x7f)
+			idx[i+1] = uint16(d>>8&0xff)<<7 | uint16(x>>7&0x7f)
+			idx[i+2] = uint16(d>>16&0xff)<<7 | uint16(x>>14&0x7f)
+			idx[i+3] = uint16(d>>24&0xff)<<7 | uint16(x>>21&0x7f)
+			idx[i+4] = uint16(d>>32&0xff)<<7 | uint16(x>>28&0x7f)
+			i += 5
+			w++
+			continue
 		}
+		for ; j < 5 && i < n; j, i = j+1, i+1 {
+			idx[i] = uint16(d>>(8*j)&0xff)<<7 | uint16(x>>(7*j)&0x7f)
+		}
+		j, w = 0, w+1
 	}
 }
 
@@ -212,6 +253,9 @@ type xQuant struct {
 	q, q2 []int8
 	s     []float32
 	corr  float32
+	// cpre[g] is the bias correction of blocks 0..g-1 (prefix sums, so a
+	// chunk's correction is one subtraction).
+	cpre []float64
 	// qt, q2t, st: the transposed kernel's layout of the full superblocks
 	// (see setT).
 	qt, q2t []int8
@@ -230,6 +274,10 @@ func (xq *xQuant) set(xr []float32) bool {
 		xq.s = make([]float32, nb)
 	}
 	xq.q, xq.q2, xq.s = xq.q[:nb*xBlock], xq.q2[:nb*xBlock], xq.s[:nb]
+	if cap(xq.cpre) < nb+1 {
+		xq.cpre = make([]float64, nb+1)
+	}
+	xq.cpre = xq.cpre[:nb+1]
 	var corr float64
 	for g := range nb {
 		blk := xr[g*xBlock : (g+1)*xBlock]
@@ -238,6 +286,7 @@ func (xq *xQuant) set(xr []float32) bool {
 			m = max(m, float32(math.Abs(float64(v))))
 		}
 		q, q2 := xq.q[g*xBlock:(g+1)*xBlock], xq.q2[g*xBlock:(g+1)*xBlock]
+		xq.cpre[g] = corr
 		if m == 0 {
 			clear(q)
 			clear(q2)
@@ -258,6 +307,7 @@ func (xq *xQuant) set(xr []float32) bool {
 		xq.s[g] = float32(s / 256)
 		corr += float64(xq.s[g]) * 128 * float64(sum)
 	}
+	xq.cpre[nb] = corr
 	xq.corr = float32(corr)
 	if useT16 {
 		xq.setT(nb / 8)
@@ -341,15 +391,7 @@ func (e *Encoded) stageDotQ(s *vqStage, r int, xq *xQuant, xr []float32) float32
 
 // chunkCorr is the bias correction of blocks g0..g0+n-1 alone.
 func (xq *xQuant) chunkCorr(g0, n int) float32 {
-	var c float32
-	for g := g0; g < g0+n; g++ {
-		sum := 0
-		for j := g * xBlock; j < (g+1)*xBlock; j++ {
-			sum += 256*int(xq.q[j]) + int(xq.q2[j])
-		}
-		c += xq.s[g] * 128 * float32(sum)
-	}
-	return c
+	return float32(xq.cpre[g0+n] - xq.cpre[g0])
 }
 
 // dotEntry returns Σ q[j]·x[j] for one entry of a biased table.
