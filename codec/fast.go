@@ -442,6 +442,20 @@ func (e *Encoded) DecodeRowsRotated(dst []float32, lo, hi int) error {
 // vqDecodeRowTable is the vector codecs' decodeRow with the codewords read
 // from the lookup tables; the arithmetic is the reference's, so the output
 // is bit-identical.
+// addEntry adds dd·q to d[0..7] for the unbiased table entry e (int8
+// components, one per byte): the reference decoder's float32(dd·float32(q)).
+func addEntry(d []float32, dd float32, e uint64) {
+	o := (*[8]float32)(d[:8])
+	o[0] += float32(dd * float32(int8(e)))
+	o[1] += float32(dd * float32(int8(e>>8)))
+	o[2] += float32(dd * float32(int8(e>>16)))
+	o[3] += float32(dd * float32(int8(e>>24)))
+	o[4] += float32(dd * float32(int8(e>>32)))
+	o[5] += float32(dd * float32(int8(e>>40)))
+	o[6] += float32(dd * float32(int8(e>>48)))
+	o[7] += float32(dd * float32(int8(e>>56)))
+}
+
 func vqDecodeRowTable(stages []vqStage, e *Encoded, r int, dst []float32) {
 	clear(dst)
 	nv := vecsPerRow(e.Cols)
@@ -457,19 +471,19 @@ func vqDecodeRowTable(stages []vqStage, e *Encoded, r int, dst []float32) {
 			if p == packRadix {
 				radixIndices(codes, r*nv+v0, n, idx[:n])
 			}
-			for v := range n {
-				var ent uint64
-				switch p {
-				case packU16:
-					ent = tab[binary.LittleEndian.Uint16(codes[2*(r*nv+v0+v):])]
-				case packU8:
-					ent = tab[codes[r*nv+v0+v]]
-				default:
-					ent = tab[idx[v]]
+			base := r*nv + v0
+			switch p {
+			case packU16:
+				for v := range n {
+					addEntry(dst[8*(v0+v):], dd, tab[binary.LittleEndian.Uint16(codes[2*(base+v):])])
 				}
-				d := dst[8*(v0+v) : 8*(v0+v)+8]
-				for j := range 8 {
-					d[j] += float32(dd * float32(entryQ(ent, 0, j)))
+			case packU8:
+				for v := range n {
+					addEntry(dst[8*(v0+v):], dd, tab[codes[base+v]])
+				}
+			default:
+				for v := range n {
+					addEntry(dst[8*(v0+v):], dd, tab[idx[v]])
 				}
 			}
 		}
