@@ -68,6 +68,7 @@ func newConvertCmd() *cobra.Command {
 	f.StringVarP(&o.Out, "output", "o", "", "output directory (required; must not exist)")
 	f.Float64Var(&o.Ratio, "ratio", 0, "compression ratio versus BF16, 4 to 12 (default 8)")
 	f.Float64Var(&o.BPW, "bpw", 0, "bits per weight over the whole checkpoint (instead of --ratio)")
+	f.StringVar(&o.Budget, "budget", "disk", "what the ratio counts: disk (.upg files as stored) or payload (tensor data only, as published bpw figures)")
 	f.StringVar(&o.Codec, "codec", "", "one codec for every matrix, no allocation ("+strings.Join(codecNames(), ", ")+")")
 	f.StringVar(&o.Calib, "calib", "auto", "calibration: auto, hessian (error feedback), diag (importance only), none")
 	f.StringVar(&calibFile, "calib-text", "", "calibration text file (default: built-in TinyStories text)")
