@@ -309,17 +309,30 @@ func (xq *xQuant) set(xr []float32) bool {
 	}
 	xq.cpre[nb] = corr
 	xq.corr = float32(corr)
-	if useT16 {
+	if useT16 || useRT {
 		xq.setT(nb / 8)
 	}
 	return true
 }
 
+// stageRun is one stage's per-call state of dotRowsFast: its blobs and
+// table, looked up once per call instead of once per row.
+type stageRun struct {
+	s             *vqStage
+	p             packing
+	tab           []uint64
+	codes, scales []byte
+}
+
+// maxStages bounds the stages of a vector codec (dotRowsFast keeps their
+// stageRun on the stack).
+const maxStages = 4
+
 // dotRowsFast is DotRowsRotated's int8 path for the vector codecs; it
 // reports false (and writes nothing) when it does not apply.
 func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int) bool {
 	stages := st.c.impl.stages
-	if forceRef || !useVNNI || stages == nil || lo == hi {
+	if forceRef || !useVNNI || stages == nil || lo == hi || len(stages) > maxStages {
 		return false
 	}
 	xq := xQuantPool.Get().(*xQuant)
@@ -327,10 +340,24 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int)
 	if !xq.set(xr) {
 		return false
 	}
+	var runs [maxStages]stageRun
+	for i := range stages {
+		p := stagePacking(&stages[i])
+		runs[i] = stageRun{s: &stages[i], p: p, tab: tableFor(p, true).entries(),
+			codes: e.Blobs[stages[i].codes], scales: e.Blobs[stages[i].scales]}
+	}
+	if useT16 {
+		t16.get()
+	}
+	if useRT {
+		rt.get()
+	}
+	nv := vecsPerRow(e.Cols)
+	rs := runs[:len(stages)]
 	for r := lo; r < hi; r++ {
 		var out float32
-		for i := range stages {
-			out += rowScale(e.Blobs[stages[i].scales], r) * e.stageDotQ(&stages[i], r, xq, xr)
+		for i := range rs {
+			out += rowScale(rs[i].scales, r) * stageDotQ(&rs[i], r, nv, xq, xr)
 		}
 		dst[r] = out + st.outs.dotRow(r, x)
 	}
@@ -338,20 +365,17 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int)
 }
 
 // stageDotQ returns row r · xr for one stage's codes (before the row
-// scale): the int8 kernel over the full 64-column blocks, the float
+// scale): the int8 kernels over the full 64-column blocks, the float
 // kernel over the rest.
-func (e *Encoded) stageDotQ(s *vqStage, r int, xq *xQuant, xr []float32) float32 {
-	nv := vecsPerRow(e.Cols)
+func stageDotQ(s *stageRun, r, nv int, xq *xQuant, xr []float32) float32 {
 	nb := len(xq.s)
-	p := stagePacking(s)
-	tab := tableFor(p, true).entries()
-	codes := e.Blobs[s.codes]
+	tab, codes := s.tab, s.codes
 	var acc float32
-	switch p {
+	switch s.p {
 	case packU16:
 		g := 0
 		if useT16 && nb >= 8 {
-			t := t16.get()
+			t := &t16
 			acc = dotVNNI16T(&codes[2*r*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
 			g = nb / 8 * 8
 		}
@@ -372,6 +396,9 @@ func (e *Encoded) stageDotQ(s *vqStage, r int, xq *xQuant, xr []float32) float32
 			acc += dotEntry(tab[codes[r*nv+v]], xr[8*v:8*v+8])
 		}
 	case packRadix:
+		if useRT {
+			return stageDotRT(codes, tab, r, nv, xq, xr)
+		}
 		var idx [radixChunk]uint16
 		for v0 := 0; v0 < nv; v0 += radixChunk {
 			n := min(radixChunk, nv-v0)

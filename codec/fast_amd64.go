@@ -44,3 +44,17 @@ func dotF32U16(codes *byte, nvec int, tab *uint64, x *float32) float32
 //
 //go:noescape
 func dotF32U8(codes *byte, nvec int, tab *uint64, x *float32) float32
+
+// radixExpand writes the base-55 digits and the sign fields of nwords
+// radix words at b, one byte per vector, to k and s (5·nwords bytes each;
+// c: rtTables.consts). Its reference is radixExpandGo.
+//
+//go:noescape
+func radixExpand(b *byte, nwords int, k, s *byte, c *byte)
+
+// dotVNNIRT is dotVNNI16T for nsb superblocks of radix codes expanded by
+// radixExpand (digits k, sign fields s; tab: rtTables.tab, c:
+// rtTables.consts). Its reference is dotVNNIRTGo.
+//
+//go:noescape
+func dotVNNIRT(k, s *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, c *byte) float32

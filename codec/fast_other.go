@@ -29,3 +29,11 @@ func dotF32U16(codes *byte, nvec int, tab *uint64, x *float32) float32 {
 func dotF32U8(codes *byte, nvec int, tab *uint64, x *float32) float32 {
 	panic("codec: dotF32U8 without assembly")
 }
+
+func radixExpand(b *byte, nwords int, k, s *byte, c *byte) {
+	panic("codec: radixExpand without assembly")
+}
+
+func dotVNNIRT(k, s *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, c *byte) float32 {
+	panic("codec: dotVNNIRT without assembly")
+}

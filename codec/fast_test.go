@@ -100,7 +100,7 @@ func TestFastDotMatchesReference(t *testing.T) {
 		if c.impl.stages == nil {
 			continue
 		}
-		for _, cols := range []int{5, 8, 24, 64, 72, 200, 1000, 2056} {
+		for _, cols := range []int{5, 8, 24, 64, 72, 200, 1000, 2056, 4680} {
 			t.Run(fmt.Sprintf("%s/%d", c.Name, cols), func(t *testing.T) {
 				const rows = 7
 				e := randomEncoded(t, c.Name, rows, cols, uint64(cols))
