@@ -24,9 +24,21 @@ type Encoded struct {
 	outs bool // has an outlier table (batched path decodes full rows)
 
 	mu   sync.Mutex
-	xr   []float32   // rotated inputs, n×p
-	rows [][]float32 // per-worker scratch: decoded row blocks, or row windows' dot products
+	xr   []float32   // rotated input of a matrix-vector product (p)
+	rows [][]float32 // per-worker scratch of row windows' dot products
+	big  *mulScratch // the matrix-matrix product in flight
 }
+
+// mulScratch is the scratch of a matrix-matrix product: rotated inputs
+// (n×p) and one decoded row block per worker. It is shared between all
+// matrices through a pool, so prefill memory does not grow with the number
+// of matrices.
+type mulScratch struct {
+	xr   []float32
+	rows [][]float32
+}
+
+var mulScratchPool = sync.Pool{New: func() any { return new(mulScratch) }}
 
 // NewEncoded wraps a validated encoded tensor.
 func NewEncoded(e *codec.Encoded) (*Encoded, error) {
@@ -84,13 +96,20 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 		p.ForArgs(rows, 16, args, encDotChunk)
 		return
 	}
+	sc := mulScratchPool.Get().(*mulScratch)
+	if len(sc.rows) < p.Threads() {
+		sc.rows = make([][]float32, p.Threads())
+	}
 	if !m.outs {
-		m.xr = grow(m.xr, n*m.p)
+		sc.xr = grow(sc.xr, n*m.p)
 		for t := range n {
-			_ = e.RotateInput(m.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
+			_ = e.RotateInput(sc.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
 		}
 	}
+	m.big = sc
 	p.ForArgs(rows, encBlock, args, encMulChunk)
+	m.big = nil
+	mulScratchPool.Put(sc)
 }
 
 // encDotChunk computes one worker's rows of a matrix-vector product.
@@ -116,12 +135,13 @@ func encDotChunk(a *kernels.Args, worker, lo, hi int) {
 func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
 	e, dst, x, n, off, rows := m.enc, a.A, a.B, a.I[0], a.I[1], a.I[2]
-	width, in := m.p, m.xr
+	sc := m.big
+	width, in := m.p, sc.xr
 	if m.outs {
 		width, in = e.Cols, x
 	}
-	buf := grow(m.rows[worker], encBlock*width)
-	m.rows[worker] = buf
+	buf := grow(sc.rows[worker], encBlock*width)
+	sc.rows[worker] = buf
 	for r0 := lo; r0 < hi; r0 += encBlock {
 		r1 := min(r0+encBlock, hi)
 		if m.outs {
