@@ -34,6 +34,10 @@ func main() {
 		{"vq1p6", "vq1p6", 16, 320, codec.Params{Seed: 13}},
 		{"vq3", "vq3", 16, 64, codec.Params{Seed: 14}},
 		{"vq4", "vq4", 16, 64, codec.Params{Seed: 15, RotBlock: 32}},
+		{"vq1", "vq1", 16, 64, codec.Params{Seed: 16}},
+		{"q3", "q3", 16, 72, codec.Params{Seed: 17}},
+		{"q8", "q8", 8, 64, codec.Params{Seed: 18}},
+		{"vq2_padded", "vq2", 8, 172, codec.Params{Seed: 19}}, // rows padded to 176, rotation block 16
 	}
 	for i, c := range cases {
 		r := rand.New(rand.NewPCG(uint64(i+1), 2024))
