@@ -182,7 +182,7 @@ func (j *job) selfCheck(ctx context.Context) (*SelfCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	segs = limitSegments(segs, j.o.CheckTokens)
+	segs = eval.LimitTokens(segs, j.o.CheckTokens)
 	j.o.log("self-check on %d tokens of the built-in sample", countTokens(segs))
 	cmp, err := eval.Compare(ctx, orig, comp.Model, segs, nil)
 	if err != nil {
@@ -193,22 +193,6 @@ func (j *job) selfCheck(ctx context.Context) (*SelfCheck, error) {
 		sc.SuggestRat, sc.Suggestion = j.suggest(cmp.KLMean)
 	}
 	return sc, nil
-}
-
-// limitSegments keeps whole segments (and a cut last one) up to n tokens.
-func limitSegments(segs []eval.Segment, n int) []eval.Segment {
-	var out []eval.Segment
-	for _, s := range segs {
-		if n < 2 {
-			break
-		}
-		if len(s.Tokens) > n {
-			s.Tokens = s.Tokens[:n]
-		}
-		n -= len(s.Tokens)
-		out = append(out, s)
-	}
-	return out
 }
 
 // suggest estimates which lower ratio would keep the loss mild, scaling the

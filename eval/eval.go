@@ -76,6 +76,23 @@ func DocumentSegments(tok *tokenizer.Tokenizer, text, sep string, bos, maxLen in
 	return segs, nil
 }
 
+// LimitTokens keeps whole segments, and a cut last one, up to n tokens in
+// all (a cut shorter than 2 tokens is dropped: it would score nothing).
+func LimitTokens(segs []Segment, n int) []Segment {
+	var out []Segment
+	for _, s := range segs {
+		if n < 2 {
+			break
+		}
+		if len(s.Tokens) > n {
+			s.Tokens = s.Tokens[:n]
+		}
+		n -= len(s.Tokens)
+		out = append(out, s)
+	}
+	return out
+}
+
 // Visit runs each segment through the model and calls fn with the logits of
 // every scored position and the token they should predict. Progress, when
 // not nil, is told the segments done.

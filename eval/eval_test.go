@@ -114,3 +114,13 @@ func TestLogprobWriter(t *testing.T) {
 		t.Fatalf("sidecar %s", js)
 	}
 }
+
+func TestLimitTokens(t *testing.T) {
+	segs := []eval.Segment{{Tokens: []int{1, 2, 3, 4}}, {Tokens: []int{5, 6, 7}}, {Tokens: []int{8, 9}}}
+	for _, tc := range []struct{ n, segs, last int }{{100, 3, 2}, {6, 2, 2}, {5, 1, 4}, {4, 1, 4}, {1, 0, 0}} {
+		got := eval.LimitTokens(segs, tc.n)
+		if len(got) != tc.segs || (tc.segs > 0 && len(got[len(got)-1].Tokens) != tc.last) {
+			t.Errorf("n=%d: %d segments %v, want %d ending with %d tokens", tc.n, len(got), got, tc.segs, tc.last)
+		}
+	}
+}

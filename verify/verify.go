@@ -251,19 +251,7 @@ func segments(l *engine.Loaded, o Options) ([]eval.Segment, error) {
 		return nil, err
 	}
 	if o.MaxTok > 0 {
-		n := o.MaxTok
-		var out []eval.Segment
-		for _, s := range segs {
-			if n < 2 {
-				break
-			}
-			if len(s.Tokens) > n {
-				s.Tokens = s.Tokens[:n]
-			}
-			n -= len(s.Tokens)
-			out = append(out, s)
-		}
-		segs = out
+		segs = eval.LimitTokens(segs, o.MaxTok)
 	}
 	return segs, nil
 }
