@@ -71,3 +71,29 @@ func BenchmarkT16Kernel(b *testing.B) {
 	}
 	b.ReportMetric(float64(nsb*t16Sb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
 }
+
+// BenchmarkRTKernel measures the radix expansion and the transposed radix
+// kernel alone on L1-resident codes and inputs (one 5632-column row).
+func BenchmarkRTKernel(b *testing.B) {
+	if !useRT {
+		b.Skip("no transposed radix kernel on this CPU")
+	}
+	const nsb = 11
+	nw := (64*nsb + 4) / 5
+	codes := make([]byte, 8*nw)
+	for o := 0; o < len(codes); o += 8 {
+		codes[o+7] = byte(o) & 0x3f
+	}
+	xq := new(xQuant)
+	if !xq.set(gaussian(nsb*t16Sb, 3)) {
+		b.Fatal("set failed")
+	}
+	tb := rt.get()
+	var k, s [5*((64*nsb+4)/5) + 64]byte
+	b.SetBytes(int64(len(codes)))
+	for b.Loop() {
+		radixExpand(&codes[0], nw, &k[0], &s[0], &tb.consts[0])
+		dotVNNIRT(&k[0], &s[0], nsb, &tb.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &tb.consts[0])
+	}
+	b.ReportMetric(float64(nsb*t16Sb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
+}
