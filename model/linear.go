@@ -80,10 +80,12 @@ func (d *Dense) Bytes() int64 { return d.bytes }
 // Row implements Linear.
 func (d *Dense) Row(r int, dst []float32) { d.store.row(r, dst) }
 
-// MatMul implements Linear. For one vector it fuses decoding into the dot
-// product; for several, F32, BF16 and F16 stores run the blocked kernels
-// (kernels.MatMulF32 and its siblings), and other stores decode each row once
-// and use it for all of them.
+// MatMul implements Linear. For one vector, F32, BF16 and F16 stores run the
+// matrix-vector kernels (kernels.MatVecBF16 and its siblings: four rows per
+// pass at memory bandwidth) and other stores fuse decoding into a dot
+// product per row; for several, F32, BF16 and F16 stores run the blocked
+// kernels (kernels.MatMulF32 and its siblings), and other stores decode each
+// row once and use it for all of them.
 func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 	d.MulRows(p, dst, x, n, 0, d.rows)
 }
@@ -92,6 +94,12 @@ func (d *Dense) MatMul(p *kernels.Pool, dst, x []float32, n int) {
 // dst[t·ld+i] = Σ_c W[r0+i,c]·x[t·cols+c] for i < rows and t < n.
 type blockMulStore interface {
 	matMul(dst, x []float32, r0, rows, n, ld int)
+}
+
+// matVecStore is a store with a matrix-vector kernel: matVec writes
+// dst[i] = Σ_c W[r0+i,c]·x[c] for i < rows (the decode step, one vector).
+type matVecStore interface {
+	matVec(dst, x []float32, r0, rows int)
 }
 
 // MulRows implements RowMultiplier: the products of rows [off, off+rows) of d, writing
@@ -107,6 +115,10 @@ func mulRowsChunk(a *kernels.Args, _, lo, hi int) {
 	d, dst, x := a.Obj.(*Dense), a.A, a.B
 	n, off, rows := a.I[0], a.I[1], a.I[2]
 	if n == 1 {
+		if mv, ok := d.store.(matVecStore); ok {
+			mv.matVec(dst[lo:hi], x, off+lo, hi-lo)
+			return
+		}
 		for r := lo; r < hi; r++ {
 			dst[r] = d.store.dot(off+r, x)
 		}
@@ -134,6 +146,9 @@ type f32Store struct {
 func (s f32Store) dot(r int, x []float32) float32 {
 	return kernels.Dot(s.w[r*s.cols:(r+1)*s.cols], x)
 }
+func (s f32Store) matVec(dst, x []float32, r0, rows int) {
+	kernels.MatVecF32(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols)
+}
 func (s f32Store) row(r int, dst []float32) { copy(dst, s.w[r*s.cols:(r+1)*s.cols]) }
 func (s f32Store) matMul(dst, x []float32, r0, rows, n, ld int) {
 	kernels.MatMulF32(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
@@ -149,6 +164,9 @@ func (s bf16Store) dot(r int, x []float32) float32 {
 }
 func (s bf16Store) matMul(dst, x []float32, r0, rows, n, ld int) {
 	kernels.MatMulBF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
+}
+func (s bf16Store) matVec(dst, x []float32, r0, rows int) {
+	kernels.MatVecBF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols)
 }
 func (s bf16Store) row(r int, dst []float32) {
 	for i, h := range s.w[r*s.cols : (r+1)*s.cols] {
@@ -166,6 +184,9 @@ func (s f16Store) dot(r int, x []float32) float32 {
 }
 func (s f16Store) matMul(dst, x []float32, r0, rows, n, ld int) {
 	kernels.MatMulF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols, n, ld)
+}
+func (s f16Store) matVec(dst, x []float32, r0, rows int) {
+	kernels.MatVecF16(dst, s.w[r0*s.cols:(r0+rows)*s.cols], x, rows, s.cols)
 }
 func (s f16Store) row(r int, dst []float32) {
 	for i, h := range s.w[r*s.cols : (r+1)*s.cols] {
