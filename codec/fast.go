@@ -280,16 +280,21 @@ func (xq *xQuant) set(xr []float32) bool {
 	xq.cpre = xq.cpre[:nb+1]
 	var corr float64
 	for g := range nb {
-		blk := xr[g*xBlock : (g+1)*xBlock]
-		var m float32
-		for _, v := range blk {
-			m = max(m, float32(math.Abs(float64(v))))
+		blk := (*[xBlock]float32)(xr[g*xBlock:])
+		var mb uint32 // max |x| as bits (monotone for non-negative floats; NaN above Inf)
+		if useVNNI {
+			mb = absMax64(&blk[0])
+		} else {
+			for _, v := range blk {
+				mb = max(mb, math.Float32bits(v)&^(1<<31))
+			}
 		}
-		q, q2 := xq.q[g*xBlock:(g+1)*xBlock], xq.q2[g*xBlock:(g+1)*xBlock]
+		m := math.Float32frombits(mb)
+		q, q2 := (*[xBlock]int8)(xq.q[g*xBlock:]), (*[xBlock]int8)(xq.q2[g*xBlock:])
 		xq.cpre[g] = corr
 		if m == 0 {
-			clear(q)
-			clear(q2)
+			clear(q[:])
+			clear(q2[:])
 			xq.s[g] = 0
 			continue
 		}
@@ -297,14 +302,13 @@ func (xq *xQuant) set(xr []float32) bool {
 			return false
 		}
 		s := float64(m) / 127
-		sum := 0
-		for j, v := range blk {
-			c := max(-127, min(127, int(math.RoundToEven(float64(v)/s))))
-			c2 := max(-127, min(127, int(math.RoundToEven((float64(v)-s*float64(c))*256/s))))
-			q[j], q2[j] = int8(c), int8(c2)
-			sum += 256*c + c2
-		}
 		xq.s[g] = float32(s / 256)
+		var sum int
+		if useVNNI {
+			sum = int(quantBlock64(&blk[0], float32(127/float64(m)), &q[0], &q2[0]))
+		} else {
+			sum = quantBlock(blk, q, q2, 127/float64(m))
+		}
 		corr += float64(xq.s[g]) * 128 * float64(sum)
 	}
 	xq.cpre[nb] = corr
@@ -327,6 +331,25 @@ type stageRun struct {
 // maxStages bounds the stages of a vector codec (dotRowsFast keeps their
 // stageRun on the stack).
 const maxStages = 4
+
+// quantBlock writes the two digits of one block, t = x·inv (inv = 127/max|x|):
+// q = round(t), q2 = round(256·(t − q)), both clamped to ±127; it returns
+// Σ (256·q + q2).
+func quantBlock(blk *[xBlock]float32, q, q2 *[xBlock]int8, inv float64) int {
+	// Adding and subtracting 1.5·2^52 rounds |t| < 2^51 to the nearest
+	// integer, ties to even (|t| ≤ 127 here).
+	const round = 1.5 * (1 << 52)
+	sum := 0
+	for j, v := range blk {
+		t := float64(v) * inv
+		c := (t + round) - round
+		c2 := max(-127, min(127, int(((t-c)*256+round)-round)))
+		ci := max(-127, min(127, int(c)))
+		q[j], q2[j] = int8(ci), int8(c2)
+		sum += 256*ci + c2
+	}
+	return sum
+}
 
 // dotRowsFast is DotRowsRotated's int8 path for the vector codecs; it
 // reports false (and writes nothing) when it does not apply.

@@ -58,3 +58,21 @@ func radixExpand(b *byte, nwords int, k, s *byte, c *byte)
 //
 //go:noescape
 func dotVNNIRT(k, s *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, c *byte) float32
+
+// absMax64 returns max |x[j]| over 64 floats as bits (the bits of
+// non-negative floats order like the values; NaN above +Inf).
+//
+//go:noescape
+func absMax64(x *float32) uint32
+
+// quantBlock64 is quantBlock in float32 arithmetic (t = x·inv rounded to
+// float32) on one 64-value block: the same digits up to that rounding.
+//
+//go:noescape
+func quantBlock64(x *float32, inv float32, q, q2 *int8) int32
+
+// transpose8x64 writes the transposed layout of nsb superblocks (see
+// xQuant.setT: dst[512b+64i+v] = src[512b+8v+i]); c is trConsts.
+//
+//go:noescape
+func transpose8x64(src, dst *int8, nsb int, c *byte)

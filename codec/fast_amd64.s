@@ -223,3 +223,115 @@ f8done:
 	VZEROUPPER
 	MOVSS        X0, ret+32(FP)
 	RET
+
+// func absMax64(x *float32) uint32
+TEXT ·absMax64(SB), NOSPLIT, $0-12
+	MOVQ          x+0(FP), SI
+	MOVL          $0x7fffffff, AX
+	VPBROADCASTD  AX, Z5
+	VPANDD        (SI), Z5, Z0
+	VPANDD        64(SI), Z5, Z1
+	VPANDD        128(SI), Z5, Z2
+	VPANDD        192(SI), Z5, Z3
+	VPMAXUD       Z1, Z0, Z0
+	VPMAXUD       Z3, Z2, Z2
+	VPMAXUD       Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPMAXUD       Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	VZEROUPPER
+	MOVL          AX, ret+8(FP)
+	RET
+
+// QUANT16 quantizes the 16 floats at OFF(SI) (scaled by Z6) into 16
+// bytes of q (OFF/4(DI)) and q2 (OFF/4(DX)) and adds 256·q+q2 to Z9.
+#define QUANT16(OFF, QOFF) \
+	VMULPS        OFF(SI), Z6, Z0   \
+	VRNDSCALEPS   $0, Z0, Z1        \
+	VSUBPS        Z1, Z0, Z2        \
+	VMULPS        Z7, Z2, Z2        \
+	VCVTPS2DQ     Z1, Z1            \
+	VCVTPS2DQ     Z2, Z2            \
+	VPMAXSD       Z8, Z1, Z1        \
+	VPMAXSD       Z8, Z2, Z2        \
+	VPMOVSDB      Z1, QOFF(DI)      \
+	VPMOVSDB      Z2, QOFF(DX)      \
+	VPMINSD       Z10, Z2, Z2       \
+	VPMINSD       Z10, Z1, Z1       \
+	VPSLLD        $8, Z1, Z1        \
+	VPADDD        Z2, Z9, Z9        \
+	VPADDD        Z1, Z9, Z9
+
+// func quantBlock64(x *float32, inv float32, q, q2 *int8) int32
+TEXT ·quantBlock64(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), SI
+	VBROADCASTSS inv+8(FP), Z6
+	MOVQ         q+16(FP), DI
+	MOVQ         q2+24(FP), DX
+	MOVL         $0x43800000, AX // 256.0
+	VPBROADCASTD AX, Z7
+	MOVL         $-127, AX
+	VPBROADCASTD AX, Z8
+	MOVL         $127, AX
+	VPBROADCASTD AX, Z10
+	VPXORD       Z9, Z9, Z9
+	QUANT16(0, 0)
+	QUANT16(64, 16)
+	QUANT16(128, 32)
+	QUANT16(192, 48)
+	VEXTRACTI64X4 $1, Z9, Y1
+	VPADDD        Y1, Y9, Y9
+	VEXTRACTI128  $1, Y9, X1
+	VPADDD        X1, X9, X9
+	VPSHUFD       $0x4e, X9, X1
+	VPADDD        X1, X9, X9
+	VPSHUFD       $0xb1, X9, X1
+	VPADDD        X1, X9, X9
+	VMOVD         X9, AX
+	VZEROUPPER
+	MOVL          AX, ret+32(FP)
+	RET
+
+// T8X64 transposes the 512 bytes at (SI) (64 vectors × 8 coordinates)
+// into (DI) (8 coordinates × 64 vectors); Z20 holds the in-qword 8×8
+// byte transpose, Z21 the qword offsets 0, 64, ..., 448.
+#define T8X64_ONE(OFF) \
+	VMOVDQU64   OFF(SI), Z0             \
+	VPERMB      Z0, Z20, Z0             \
+	KXNORB      K1, K1, K1              \
+	VPSCATTERQQ Z0, K1, (OFF/8)(DI)(Z21*1)
+
+// func transpose8x64(src *int8, dst *int8, nsb int, c *byte)
+TEXT ·transpose8x64(SB), NOSPLIT, $0-32
+	MOVQ      src+0(FP), SI
+	MOVQ      dst+8(FP), DI
+	MOVQ      nsb+16(FP), CX
+	MOVQ      c+24(FP), R9
+	VMOVDQU64 0(R9), Z20
+	VMOVDQU64 64(R9), Z21
+	TESTQ     CX, CX
+	JE        trdone
+
+trloop:
+	T8X64_ONE(0)
+	T8X64_ONE(64)
+	T8X64_ONE(128)
+	T8X64_ONE(192)
+	T8X64_ONE(256)
+	T8X64_ONE(320)
+	T8X64_ONE(384)
+	T8X64_ONE(448)
+	ADDQ $512, SI
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  trloop
+
+trdone:
+	VZEROUPPER
+	RET

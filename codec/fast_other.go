@@ -37,3 +37,11 @@ func radixExpand(b *byte, nwords int, k, s *byte, c *byte) {
 func dotVNNIRT(k, s *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, c *byte) float32 {
 	panic("codec: dotVNNIRT without assembly")
 }
+
+func absMax64(x *float32) uint32 { panic("codec: absMax64 without assembly") }
+
+func quantBlock64(x *float32, inv float32, q, q2 *int8) int32 {
+	panic("codec: quantBlock64 without assembly")
+}
+
+func transpose8x64(src, dst *int8, nsb int, c *byte) { panic("codec: transpose8x64 without assembly") }

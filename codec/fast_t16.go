@@ -92,6 +92,15 @@ func (xq *xQuant) setT(nsb int) {
 		xq.st = make([]float32, 16*nsb)
 	}
 	xq.qt, xq.q2t, xq.st = xq.qt[:n], xq.q2t[:n], xq.st[:16*nsb]
+	if nsb > 0 && useVNNI && t16Kernel {
+		c := trConsts()
+		transpose8x64(&xq.q[0], &xq.qt[0], nsb, &c[0])
+		transpose8x64(&xq.q2[0], &xq.q2t[0], nsb, &c[0])
+		for j := range 16 * nsb {
+			xq.st[j] = xq.s[j/2]
+		}
+		return
+	}
 	for b := range nsb {
 		q, q2 := xq.q[b*t16Sb:(b+1)*t16Sb], xq.q2[b*t16Sb:(b+1)*t16Sb]
 		qt, q2t := xq.qt[b*t16Sb:(b+1)*t16Sb], xq.q2t[b*t16Sb:(b+1)*t16Sb]
@@ -106,6 +115,21 @@ func (xq *xQuant) setT(nsb int) {
 		}
 	}
 }
+
+// trConsts returns transpose8x64's constants: the VPERMB index of an 8×8
+// byte transpose within each qword (byte 8i+j ← byte 8j+i) and the qword
+// offsets 64m of the scatter.
+var trConsts = sync.OnceValue(func() *[128]byte {
+	var c [128]byte
+	for i := range 8 {
+		for j := range 8 {
+			c[8*i+j] = byte(8*j + i)
+		}
+		c[64+8*i] = byte(64 * i) // little-endian qword 64i (< 256)
+		c[64+8*i+1] = byte(64 * i >> 8)
+	}
+	return &c
+})
 
 // dotVNNI16TGo is the specification of dotVNNI16T: Σ over nsb superblocks
 // and lanes j of st[j]·Σ_{i<8} Σ_{m<4} (q[v]+128)·(256·qt[64i+v] +

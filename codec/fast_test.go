@@ -189,3 +189,36 @@ func TestDotRowsRotatedAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantBlockKernels checks the assembly block quantizer against
+// quantBlock (digits combined as 256·q+q2 within 1: float32 rounding of
+// t) and absMax64 against a scalar maximum.
+func TestQuantBlockKernels(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 quantizer on this CPU")
+	}
+	for seed := range uint64(20) {
+		x := gaussian(xBlock, seed+100)
+		x[seed%xBlock] *= float32(seed) // outliers and a zero
+		blk := (*[xBlock]float32)(x)
+		var m float32
+		for _, v := range blk {
+			m = max(m, float32(math.Abs(float64(v))))
+		}
+		if got := math.Float32frombits(absMax64(&blk[0])); got != m {
+			t.Fatalf("seed %d: absMax64 %v, want %v", seed, got, m)
+		}
+		var q, q2, wq, wq2 [xBlock]int8
+		sum := int(quantBlock64(&blk[0], float32(127/float64(m)), &q[0], &q2[0]))
+		wsum := quantBlock(blk, &wq, &wq2, 127/float64(m))
+		for j := range xBlock {
+			a, b := 256*int(q[j])+int(q2[j]), 256*int(wq[j])+int(wq2[j])
+			if a-b > 1 || b-a > 1 {
+				t.Fatalf("seed %d column %d: kernel %d/%d, Go %d/%d", seed, j, q[j], q2[j], wq[j], wq2[j])
+			}
+		}
+		if sum-wsum > xBlock || wsum-sum > xBlock {
+			t.Errorf("seed %d: sum %d, Go %d", seed, sum, wsum)
+		}
+	}
+}
