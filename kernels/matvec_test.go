@@ -191,7 +191,7 @@ func TestMatVecAllocs(t *testing.T) {
 // matVecBenchBytes is the weight memory each matrix-vector benchmark cycles
 // through: copies of the matrix filling it, so that no cache level holds
 // the weights and the figure is that of main memory, as in decoding.
-const matVecBenchBytes = 256 << 20
+const matVecBenchBytes = MinBandwidthBuffer
 
 // BenchmarkMatVec reports the weight bandwidth (GB/s of weights read) of
 // one-thread matrix-vector products on the TinyLlama-1.1B shapes, for the
