@@ -260,6 +260,8 @@ type xQuant struct {
 	// (see setT).
 	qt, q2t []int8
 	st      []float32
+	// rk, rs: stageDotRT's expanded radix digits and sign fields.
+	rk, rs [rtBuf]byte
 }
 
 var xQuantPool = sync.Pool{New: func() any { return new(xQuant) }}
@@ -355,7 +357,10 @@ func quantBlock(blk *[xBlock]float32, q, q2 *[xBlock]int8, inv float64) int {
 // reports false (and writes nothing) when it does not apply.
 func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int) bool {
 	stages := st.c.impl.stages
-	if forceRef || !useVNNI || stages == nil || lo == hi || len(stages) > maxStages {
+	if stages == nil {
+		return e.scalarDotRowsFast(st, dst, x, xr, lo, hi)
+	}
+	if forceRef || !useVNNI || lo == hi || len(stages) > maxStages {
 		return false
 	}
 	xq := xQuantPool.Get().(*xQuant)

@@ -150,8 +150,8 @@ func stageDotRT(codes []byte, tab []uint64, r, nv int, xq *xQuant, xr []float32)
 	t := rt.get()
 	nb := len(xq.s)
 	nsb := len(xq.st) / 16
-	var kb, sb [rtBuf]byte
-	var idx [64]uint16
+	kb, sb := &xq.rk, &xq.rs // scratch in the pooled xQuant: not zeroed per call
+	var idx [8]uint16
 	var acc float32
 	for v0 := 0; v0 < nv; v0 += rtChunk {
 		n := min(rtChunk, nv-v0)
