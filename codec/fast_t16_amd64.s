@@ -18,13 +18,15 @@
 // 128 0x7f, 192 0x80, 256 128+S, 320 128−S, 384+64i bytes 1<<i.
 
 // T16_LOOKUP writes T[k] for the 64 lanes of Z5 into DST (table at O(DI),
-// 256 bytes; clobbers Z11).
+// 256 bytes): two masked VPERMI2B on a copy of the indices, the first
+// (K4 = lanes with k < 128) from entries 0-127, the second (K1) from
+// 128-255 (VPERMI2B reads 7 index bits; clobbers Z11, Z13).
 #define T16_LOOKUP(O0, O1, O2, O3, DST) \
-	VMOVDQU64 O0(DI), DST           \
-	VPERMT2B  O1(DI), Z5, DST       \
-	VMOVDQU64 O2(DI), Z11           \
-	VPERMT2B  O3(DI), Z5, Z11       \
-	VPBLENDMB Z11, DST, K1, DST
+	VMOVDQA64 Z5, DST               \
+	VMOVDQU64 O0(DI), Z11           \
+	VPERMI2B  O1(DI), Z11, K4, DST  \
+	VMOVDQU64 O2(DI), Z13           \
+	VPERMI2B  O3(DI), Z13, K1, DST
 
 // T16_DOT adds w = Z8 ± ABS (minus where MASK) times both digits of
 // coordinate XO to ACCH and ACCL.
@@ -35,10 +37,10 @@
 	VPDPBUSD XO(R8), Z12, ACCL
 
 // T16_COORD is one coordinate i < 7: table at O0..O3, sign bit constant
-// at BIT(R9), digits at XO.
+// in register BIT, digits at XO.
 #define T16_COORD(O0, O1, O2, O3, BIT, XO, ACCH, ACCL) \
 	T16_LOOKUP(O0, O1, O2, O3, Z10)   \
-	VPTESTMB BIT(R9), Z7, K3          \
+	VPTESTMB BIT, Z7, K3              \
 	T16_DOT(Z10, K3, XO, ACCH, ACCL)
 
 // func dotVNNI16T(codes *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) float32
@@ -56,6 +58,13 @@ TEXT ·dotVNNI16T(SB), NOSPLIT, $0-60
 	VMOVDQU64 192(R9), Z27
 	VMOVDQU64 256(R9), Z24
 	VMOVDQU64 320(R9), Z25
+	VMOVDQU64 384(R9), Z14
+	VMOVDQU64 448(R9), Z15
+	VMOVDQU64 512(R9), Z16
+	VMOVDQU64 576(R9), Z17
+	VMOVDQU64 640(R9), Z18
+	VMOVDQU64 704(R9), Z19
+	VMOVDQU64 768(R9), Z20
 	VPXORD    Z0, Z0, Z0
 	TESTQ     CX, CX
 	JE        t16done
@@ -67,6 +76,7 @@ t16loop:
 	VPERMT2B  Z6, Z28, Z5
 	VPERMT2B  Z6, Z29, Z7
 	VPMOVB2M  Z5, K1
+	KNOTQ     K1, K4
 	VPMOVB2M  Z7, K2
 	VMOVDQA64 Z24, Z8
 	VMOVDQU8  Z25, K2, Z8
@@ -74,13 +84,13 @@ t16loop:
 	VPXORD    Z2, Z2, Z2
 	VPXORD    Z3, Z3, Z3
 	VPXORD    Z4, Z4, Z4
-	T16_COORD(0, 64, 128, 192, 384, 0, Z1, Z2)
-	T16_COORD(256, 320, 384, 448, 448, 64, Z3, Z4)
-	T16_COORD(512, 576, 640, 704, 512, 128, Z1, Z2)
-	T16_COORD(768, 832, 896, 960, 576, 192, Z3, Z4)
-	T16_COORD(1024, 1088, 1152, 1216, 640, 256, Z1, Z2)
-	T16_COORD(1280, 1344, 1408, 1472, 704, 320, Z3, Z4)
-	T16_COORD(1536, 1600, 1664, 1728, 768, 384, Z1, Z2)
+	T16_COORD(0, 64, 128, 192, Z14, 0, Z1, Z2)
+	T16_COORD(256, 320, 384, 448, Z15, 64, Z3, Z4)
+	T16_COORD(512, 576, 640, 704, Z16, 128, Z1, Z2)
+	T16_COORD(768, 832, 896, 960, Z17, 192, Z3, Z4)
+	T16_COORD(1024, 1088, 1152, 1216, Z18, 256, Z1, Z2)
+	T16_COORD(1280, 1344, 1408, 1472, Z19, 320, Z3, Z4)
+	T16_COORD(1536, 1600, 1664, 1728, Z20, 384, Z1, Z2)
 
 	// coordinate 7
 	T16_LOOKUP(1792, 1856, 1920, 1984, Z10)
