@@ -59,6 +59,7 @@ TEXT ·radixExpand(SB), NOSPLIT, $0-40
 	JL        rxtail
 
 rxloop:
+	PREFETCHT0 1024(SI)
 	VMOVDQU64 (SI), Z0
 	RT_EXPAND
 	VMOVDQU8  Z10, K2, (DI)
