@@ -1,8 +1,13 @@
 // Package kernels holds upg's numeric hot paths: dtype conversion,
 // matrix-vector and matrix-matrix products over stored weights, RMSNorm, RoPE,
-// softmax and SiLU, and a persistent worker pool. Each kernel has a plain-Go
-// reference implementation that serves as its specification. On amd64 with
-// AVX2 and FMA, Dot and DotBF16 run assembly kernels (dot_amd64.s) that differ
-// from their references only by reassociation of the sum; the purego build tag
-// forces the references everywhere. It imports nothing of upg's (it is a leaf).
+// softmax and SiLU, machine measurements (read bandwidth, FMA peak) and a
+// persistent worker pool. Each kernel has a plain-Go reference implementation
+// that serves as its specification. On amd64 the products run assembly chosen
+// at run time by CPU feature (AVX-512, else AVX2/FMA/F16C): Dot, DotBF16 and
+// DotF16 (dot_amd64.s, dotf16_amd64.s), the 4-row matrix-vector kernels
+// MatVecF32/BF16/F16 with prefetch (matvec_amd64.s), the register-blocked
+// matrix-matrix kernels MatMulF32/BF16/F16 (gemm_amd64.s), and the
+// bandwidth and FMA loops (measure_amd64.s). They differ from their
+// references only by reassociation of sums; the purego build tag forces the
+// references everywhere. It imports nothing of upg's (it is a leaf).
 package kernels
