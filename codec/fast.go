@@ -382,7 +382,11 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int)
 	}
 	nv := vecsPerRow(e.Cols)
 	rs := runs[:len(stages)]
-	for r := lo; r < hi; r++ {
+	r := lo
+	if len(rs) == 1 && rs[0].p == packU16 && useT16 && len(xq.s) >= 8 {
+		r = dotRowPairsU16(st, &rs[0], dst, x, lo, hi, nv, xq, xr)
+	}
+	for ; r < hi; r++ {
 		var out float32
 		for i := range rs {
 			out += rowScale(rs[i].scales, r) * stageDotQ(&rs[i], r, nv, xq, xr)
@@ -407,15 +411,7 @@ func stageDotQ(s *stageRun, r, nv int, xq *xQuant, xr []float32) float32 {
 			acc = dotVNNI16T(&codes[2*r*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
 			g = nb / 8 * 8
 		}
-		if g < nb {
-			acc += dotVNNI16(&codes[2*(r*nv+8*g)], nb-g, &tab[0], &xq.q[xBlock*g], &xq.q2[xBlock*g], &xq.s[g])
-		}
-		if nb > 0 {
-			acc -= xq.corr
-		}
-		if t := 8 * nb; t < nv {
-			acc += dotF32U16Bias(codes[2*(r*nv+t):2*(r+1)*nv], tab, xr[8*t:])
-		}
+		acc = u16Rest(s, r, nv, g, acc, xq, xr)
 	case packU8:
 		if nb > 0 {
 			acc = dotVNNI8(&codes[r*nv], nb, &tab[0], &xq.q[0], &xq.q2[0], &xq.s[0]) - xq.corr
@@ -442,6 +438,41 @@ func stageDotQ(s *stageRun, r, nv int, xq *xQuant, xr []float32) float32 {
 		}
 	}
 	return acc
+}
+
+// u16Rest completes a u16 stage's row product whose first g blocks are in
+// acc: the plain kernel over the remaining full blocks, the bias
+// correction and the float tail.
+func u16Rest(s *stageRun, r, nv, g int, acc float32, xq *xQuant, xr []float32) float32 {
+	nb := len(xq.s)
+	tab, codes := s.tab, s.codes
+	if g < nb {
+		acc += dotVNNI16(&codes[2*(r*nv+8*g)], nb-g, &tab[0], &xq.q[xBlock*g], &xq.q2[xBlock*g], &xq.s[g])
+	}
+	if nb > 0 {
+		acc -= xq.corr
+	}
+	if t := 8 * nb; t < nv {
+		acc += dotF32U16Bias(codes[2*(r*nv+t):2*(r+1)*nv], tab, xr[8*t:])
+	}
+	return acc
+}
+
+// dotRowPairsU16 is dotRowsFast's loop for a single u16 stage with the
+// transposed kernel: rows two at a time by dotVNNI16T2 (rows lo..r-1 for
+// the returned r are done).
+func dotRowPairsU16(st *decodeState, s *stageRun, dst, x []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
+	nb := len(xq.s)
+	t := &t16
+	r := lo
+	for ; r+1 < hi; r += 2 {
+		a, b := dotVNNI16T2(&s.codes[2*r*nv], &s.codes[2*(r+1)*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
+		a = u16Rest(s, r, nv, nb/8*8, a, xq, xr)
+		b = u16Rest(s, r+1, nv, nb/8*8, b, xq, xr)
+		dst[r] = rowScale(s.scales, r)*a + st.outs.dotRow(r, x)
+		dst[r+1] = rowScale(s.scales, r+1)*b + st.outs.dotRow(r+1, x)
+	}
+	return r
 }
 
 // chunkCorr is the bias correction of blocks g0..g0+n-1 alone.

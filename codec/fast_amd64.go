@@ -76,3 +76,9 @@ func quantBlock64(x *float32, inv float32, q, q2 *int8) int32
 //
 //go:noescape
 func transpose8x64(src, dst *int8, nsb int, c *byte)
+
+// dotVNNI16T2 is dotVNNI16T of two rows' codes a and b at once (sharing
+// the table and input loads).
+//
+//go:noescape
+func dotVNNI16T2(a, b *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) (float32, float32)

@@ -97,3 +97,26 @@ func BenchmarkRTKernel(b *testing.B) {
 	}
 	b.ReportMetric(float64(nsb*t16Sb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
 }
+
+// BenchmarkT16Kernel2 is BenchmarkT16Kernel with the two-row kernel (two
+// rows' codes per call).
+func BenchmarkT16Kernel2(b *testing.B) {
+	if !useT16 {
+		b.Skip("no transposed kernel on this CPU")
+	}
+	const nsb = 11
+	codes := make([]byte, 2*128*nsb)
+	for i := range codes {
+		codes[i] = byte(i * 37)
+	}
+	xq := new(xQuant)
+	if !xq.set(gaussian(nsb*t16Sb, 3)) {
+		b.Fatal("set failed")
+	}
+	tb := t16.get()
+	b.SetBytes(int64(len(codes)))
+	for b.Loop() {
+		dotVNNI16T2(&codes[0], &codes[128*nsb], nsb, &tb.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &tb.consts[0])
+	}
+	b.ReportMetric(float64(2*nsb*t16Sb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
+}
