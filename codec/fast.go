@@ -32,7 +32,12 @@ import (
 //     and BITALG, a transposed int8 kernel (fast_t16.go) replaces the
 //     plain one on every full 512-column superblock: the same products
 //     without the 512 KiB table, about 1.3-1.4x faster; the plain kernel
-//     takes the remaining full 64-blocks.
+//     takes the remaining full 64-blocks; single-stage u16 codecs run it on
+//     two rows at a time (dotVNNI16T2).
+//   - for radix codes on the same CPUs, a transposed kernel (fast_rt.go)
+//     after a bulk expansion of the words into digit and sign bytes.
+//   - the input quantization itself (absMax64, quantBlock64,
+//     transpose8x64) is AVX-512 code too; quantBlock is its Go form.
 
 // xBlock is the number of input columns sharing one int8 scale; it is also
 // the number of weights (8 vectors) the int8 kernel consumes per step.
