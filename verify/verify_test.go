@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/upgtools/upg/engine"
+	"github.com/upgtools/upg/internal/modeltest"
 	"github.com/upgtools/upg/model"
 	"github.com/upgtools/upg/models/stories260k"
 	"github.com/upgtools/upg/safetensors"
@@ -57,29 +58,6 @@ func converted(t *testing.T) (in, out string) {
 		t.Fatalf("converting stories260K: %v", convErr)
 	}
 	return convIn, convOut
-}
-
-// copyDir copies the files of src into a new temporary directory.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "upg")
-	if err := os.Mkdir(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
 }
 
 var quickOpts = Options{MinRatio: 5, MaxTok: 64, Threads: 2}
@@ -354,7 +332,7 @@ func TestCorrupt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyDir(t, good)
+			dir := modeltest.CopyDir(t, good)
 			file, tensor := tt.damage(t, dir)
 			names := func(what string, err error) {
 				t.Helper()
@@ -405,7 +383,7 @@ func TestCorrupt(t *testing.T) {
 // the files.
 func TestMetadataMismatch(t *testing.T) {
 	_, good := converted(t)
-	dir := copyDir(t, good)
+	dir := modeltest.CopyDir(t, good)
 	p := filepath.Join(dir, upg.MetaFile)
 	raw, err := os.ReadFile(p)
 	if err != nil {

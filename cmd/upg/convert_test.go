@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/upgtools/upg/convert"
+	"github.com/upgtools/upg/internal/modeltest"
 	"github.com/upgtools/upg/safetensors"
 	"github.com/upgtools/upg/upg"
 	"github.com/upgtools/upg/verify"
@@ -111,32 +112,31 @@ func verifyCLI(t *testing.T, out string) {
 // encoded tensor.
 func damagedCopy(t *testing.T, dir string) string {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), "bad")
-	if err := os.Mkdir(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(dir)
+	dst := modeltest.CopyDir(t, dir)
+	ents, err := os.ReadDir(dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if !strings.HasSuffix(e.Name(), ".upg") {
+			continue
+		}
+		path := filepath.Join(dst, e.Name())
+		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.HasSuffix(e.Name(), ".upg") {
-			h, err := safetensors.ParseHeader(b, int64(len(b)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, ti := range h.Tensors {
-				if strings.HasSuffix(ti.Name, ".weight.codes") {
-					b[h.DataOffset+ti.Begin+1] ^= 0x80
-					break
-				}
+		h, err := safetensors.ParseHeader(b, int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range h.Tensors {
+			if strings.HasSuffix(ti.Name, ".weight.codes") {
+				b[h.DataOffset+ti.Begin+1] ^= 0x80
+				break
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
