@@ -1,10 +1,14 @@
 package codec
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // ConcatRows joins tensors encoded from consecutive row blocks of one
-// matrix — same codec, columns and parameters, no outlier tables — into the
-// encoding of the whole matrix, so that a converter can encode a large
+// matrix — same codec, columns and parameters — into the encoding of the
+// whole matrix (outlier tables are merged: positions shifted by the rows
+// before each block, deltas re-encoded), so that a converter can encode a large
 // tensor chunk by chunk. It works for every codec whose blobs are laid out
 // row after row; it fails when a block boundary splits a storage word (the
 // radix packing of vq1p6 holds 5 vectors per word: every block but the
@@ -21,24 +25,30 @@ func ConcatRows(parts []*Encoded) (*Encoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := 0
+	rows, outs := 0, 0
+	same := func(a, b Params) bool { a.Outliers, b.Outliers = 0, 0; return a == b }
 	for i, p := range parts {
-		if p.Codec != first.Codec || p.Cols != first.Cols || p.Params != first.Params {
+		if p.Codec != first.Codec || p.Cols != first.Cols || !same(p.Params, first.Params) {
 			return nil, fmt.Errorf("concat rows: part %d differs in codec, columns or parameters: %w", i, ErrInvalid)
 		}
 		if i < len(parts)-1 && p.Rows%c.impl.rowChunk != 0 {
 			return nil, fmt.Errorf("concat rows: part %d has %d rows, not a multiple of %d (a block boundary would split a storage word): %w", i, p.Rows, c.impl.rowChunk, ErrInvalid)
 		}
-		if p.Params.Outliers > 0 {
-			return nil, fmt.Errorf("concat rows: part %d has an outlier table: %w", i, ErrInvalid)
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("concat rows: part %d: %w", i, err)
 		}
 		rows += p.Rows
+		outs += p.Params.Outliers
 	}
 	want, err := c.impl.layout(rows, first.Cols)
 	if err != nil {
 		return nil, err
 	}
 	out := &Encoded{Codec: first.Codec, Rows: rows, Cols: first.Cols, Params: first.Params, Blobs: map[string][]byte{}}
+	out.Params.Outliers = outs
+	if outs > 0 {
+		out.Blobs[blobOutIdx], out.Blobs[blobOutVal] = mergeOutliers(parts)
+	}
 	for name, n := range want {
 		b := make([]byte, 0, n)
 		for _, p := range parts {
@@ -58,3 +68,23 @@ func ConcatRows(parts []*Encoded) (*Encoded, error) {
 // RowMultiple is the row count every block but the last must be a multiple
 // of for ConcatRows (1 for most codecs, 5 for vq1p6).
 func (c *Codec) RowMultiple() int { return c.impl.rowChunk }
+
+// mergeOutliers joins the parts' outlier tables into one over the whole
+// matrix: absolute positions shifted by the preceding parts' weights.
+func mergeOutliers(parts []*Encoded) (idx, val []byte) {
+	var base, prev uint64
+	for _, p := range parts {
+		b := p.Blobs[blobOutIdx]
+		var pos uint64
+		for i, off := 0, 0; i < p.Params.Outliers; i++ {
+			d, k := binary.Uvarint(b[off:]) // validated by p.Validate
+			off += k
+			pos += d
+			idx = binary.AppendUvarint(idx, base+pos-prev)
+			prev = base + pos
+		}
+		val = append(val, p.Blobs[blobOutVal]...)
+		base += uint64(p.Rows) * uint64(p.Cols)
+	}
+	return idx, val
+}

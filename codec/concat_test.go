@@ -49,3 +49,47 @@ func TestConcatRows(t *testing.T) {
 		t.Errorf("different seeds: err = %v, want ErrInvalid", err)
 	}
 }
+
+// TestConcatRowsOutliers: blocks with outlier tables join into one table;
+// the joined tensor decodes to the blocks' decodes, row for row.
+func TestConcatRowsOutliers(t *testing.T) {
+	const rows, cols = 24, 64
+	w := gaussian(rows*cols, 9)
+	for i := 0; i < len(w); i += 37 {
+		w[i] *= 12 // spikes for the table to catch
+	}
+	for _, name := range []string{"vq2", "q4", "vq1p6"} {
+		c, _ := Lookup(name)
+		p := Params{Seed: 5, OutlierFrac: 0.02}
+		var parts []*Encoded
+		var want []float32
+		for _, r := range [][2]int{{0, 10}, {10, 20}, {20, 24}} {
+			e, err := c.Encode(w[r[0]*cols:r[1]*cols], r[1]-r[0], cols, nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := make([]float32, (r[1]-r[0])*cols)
+			if err := e.Decode(d); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, d...)
+			parts = append(parts, e)
+		}
+		got, err := ConcatRows(parts)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := parts[0].Params.Outliers + parts[1].Params.Outliers + parts[2].Params.Outliers; got.Params.Outliers != n || n == 0 {
+			t.Fatalf("%s: %d outliers, want %d (> 0)", name, got.Params.Outliers, n)
+		}
+		dec := make([]float32, rows*cols)
+		if err := got.Decode(dec); err != nil {
+			t.Fatal(err)
+		}
+		for i := range dec {
+			if dec[i] != want[i] {
+				t.Fatalf("%s: value %d = %v, want %v", name, i, dec[i], want[i])
+			}
+		}
+	}
+}

@@ -111,6 +111,12 @@ type Options struct {
 	// same input with the same calibration (the demo's ratio table).
 	Costs *CostCache
 
+	// Outliers is the share of each matrix's weights kept exactly (F16) in
+	// a sparse side table, chosen by |w|·sqrt(input energy): 0 means auto
+	// (DefaultOutliers above MeasureLimit parameters — trained LLMs have
+	// outlier weights — and none for smaller models), negative none.
+	Outliers float64
+
 	ShardBytes int64 // split the output into shards of about this size (default 2 GiB)
 	Resume     bool  // continue an interrupted conversion of the same input and options
 	Threads    int   // worker threads (default: all CPUs)
@@ -145,8 +151,10 @@ type Progress struct {
 const (
 	HessianBudget = 1 << 30 // bytes of Gram matrices calibration may hold in CalibAuto
 	MeasureLimit  = 20e6    // parameters up to which SensAuto measures damage
-	minRatio      = 2
-	maxRatio      = 16
+	// DefaultOutliers is the automatic outlier share above MeasureLimit.
+	DefaultOutliers = 0.0005
+	minRatio        = 2
+	maxRatio        = 16
 )
 
 func (o *Options) defaults() error {
@@ -202,6 +210,9 @@ func (o *Options) defaults() error {
 	if o.CalibText == "" {
 		o.CalibText, o.CalibName = corpus.Calibration, "built-in TinyStories validation text (corpus/calibration.txt)"
 	}
+	if o.Outliers >= 0.05 {
+		return fmt.Errorf("%w: outlier share %v (want < 0.05)", ErrOptions, o.Outliers)
+	}
 	if o.ShardBytes <= 0 {
 		o.ShardBytes = 2 << 30
 	}
@@ -223,6 +234,7 @@ func (o *Options) log(format string, args ...any) {
 // job is the state of one conversion.
 type job struct {
 	o       Options
+	outFrac float64 // outlier share used for every matrix
 	in      string
 	ck      *checkpoint.Checkpoint
 	tok     *tokenizer.Tokenizer
@@ -278,7 +290,12 @@ func (j *job) prepare(ctx context.Context) error {
 	if j.o.Codec != "" {
 		ladder = []string{j.o.Codec}
 	}
-	plans, err := newPlan(j.ck, ladder, j.o.Budget == BudgetPayload)
+	j.outFrac = j.o.Outliers
+	if j.outFrac == 0 && j.ck.ParamCount() > MeasureLimit {
+		j.outFrac = DefaultOutliers
+	}
+	j.outFrac = max(j.outFrac, 0)
+	plans, err := newPlan(j.ck, ladder, j.o.Budget == BudgetPayload, j.outFrac)
 	if err != nil {
 		return err
 	}
@@ -372,7 +389,7 @@ func (j *job) calibrate(ctx context.Context) error {
 
 // encodeWith encodes w with c, using the tensor's calibration statistics.
 func (j *job) encodeWith(c *codec.Codec, name string, w []float32, rows, cols int) (*codec.Encoded, error) {
-	p := codec.Params{Seed: seedOf(name)}
+	p := codec.Params{Seed: seedOf(name), OutlierFrac: j.outFrac}
 	s := j.stats[name]
 	if h := s.Hessian(); h != nil {
 		return c.EncodeHessian(j.corrected(name, w, rows, cols), rows, cols, h, p)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/upgtools/upg/models/stories260k"
+	"github.com/upgtools/upg/upg"
 )
 
 // stories writes the embedded stories260K model into a temporary directory.
@@ -45,5 +46,37 @@ func TestCheckDisk(t *testing.T) {
 	}
 	if err := j.checkDisk(1<<62, 1<<40); !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("4 EiB: err = %v, want ErrDiskFull", err)
+	}
+}
+
+// TestConvertOutliers: the sparse stage — with an outlier share, every
+// encoded matrix carries its table, the size budget still holds on disk and
+// the result runs; Hessian (sequential) and diagonal calibration alike.
+func TestConvertOutliers(t *testing.T) {
+	in := stories(t)
+	for _, calib := range []string{CalibDiag, CalibHessian} {
+		out := filepath.Join(t.TempDir(), "out")
+		rep, err := Convert(context.Background(), in, Options{Out: out, Ratio: 4, Outliers: 0.01, Calib: calib, Sensitivity: SensPrior, SelfCheck: true, CheckTokens: 128})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Ratio < 4 {
+			t.Errorf("%s: ratio %.3f below the 4:1 target", calib, rep.Ratio)
+		}
+		d, err := upg.OpenDir(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables := 0
+		for _, n := range d.Names() {
+			if e := d.Entry(n); e.Kind == upg.KindEncoded && e.Blobs["outlier_idx"].Len > 0 {
+				tables++
+			}
+		}
+		d.Close()
+		if tables < 30 {
+			t.Errorf("%s: %d matrices with an outlier table, want all 36", calib, tables)
+		}
+		t.Logf("%s: %s, self-check KL %.3f", calib, rep.Summary(), rep.SelfCheck.KLMean)
 	}
 }

@@ -138,7 +138,7 @@ func (j *job) report() (*Report, error) {
 		s.TargetRatio = j.o.Ratio
 		s.Sensitivity = j.o.Sensitivity
 	}
-	s.Codec, s.Calibration, s.ShardBytes, s.Budget = j.o.Codec, j.o.Calib, j.o.ShardBytes, j.o.Budget
+	s.Codec, s.Calibration, s.ShardBytes, s.Budget, s.Outliers = j.o.Codec, j.o.Calib, j.o.ShardBytes, j.o.Budget, j.outFrac
 	if j.o.Calib != CalibNone {
 		s.CalibText, s.CalibTokens = j.o.CalibName, j.o.CalibTokens
 	}

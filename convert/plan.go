@@ -76,7 +76,9 @@ func encodable(name string, shape []int64) bool {
 //
 // Option sizes are what the container stores (alignment and the tensor's
 // share of the header included), or with payload set only the tensor data.
-func newPlan(ck *checkpoint.Checkpoint, ladder []string, payload bool) ([]*tensorPlan, error) {
+// outFrac is the outlier share: its table (about 5 bytes per entry, F16
+// value and a delta of up to 3 varint bytes) is added to every codec option.
+func newPlan(ck *checkpoint.Checkpoint, ladder []string, payload bool, outFrac float64) ([]*tensorPlan, error) {
 	var plans []*tensorPlan
 	for _, name := range ck.Names() {
 		if strings.HasSuffix(name, "_scale_inv") {
@@ -114,6 +116,13 @@ func newPlan(ck *checkpoint.Checkpoint, ladder []string, payload bool) ([]*tenso
 				n, blobs, err := c.StoredBytes(rows, cols, align)
 				if err != nil {
 					continue // shape not supported by this codec
+				}
+				if outs := int64(math.Round(outFrac * float64(p.Params))); outs > 0 {
+					n += 5 * outs
+					blobs += 2
+					if !payload {
+						n += 2 * upg.Align
+					}
 				}
 				if !payload {
 					n += headerPerTensor(name, blobs, false)

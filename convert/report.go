@@ -42,6 +42,7 @@ type Report struct {
 		CalibTokens int     `json:"calibration_tokens,omitempty"`
 		Sensitivity string  `json:"sensitivity,omitempty"`
 		Budget      string  `json:"budget"`
+		Outliers    float64 `json:"outlier_share"`
 		ShardBytes  int64   `json:"shard_bytes"`
 	} `json:"settings"`
 

@@ -70,6 +70,7 @@ func newConvertCmd() *cobra.Command {
 	f.Float64Var(&o.BPW, "bpw", 0, "bits per weight over the whole checkpoint (instead of --ratio)")
 	f.StringVar(&o.Budget, "budget", "disk", "what the ratio counts: disk (.upg files as stored) or payload (tensor data only, as published bpw figures)")
 	f.StringVar(&o.Codec, "codec", "", "one codec for every matrix, no allocation ("+strings.Join(codecNames(), ", ")+")")
+	f.Float64Var(&o.Outliers, "outliers", 0, "share of each matrix's weights kept exactly in a sparse side table (0: auto, 0.05% above 20 M parameters; negative: none)")
 	f.StringVar(&o.Calib, "calib", "auto", "calibration: auto, hessian (error feedback), diag (importance only), none")
 	f.StringVar(&calibFile, "calib-text", "", "calibration text file (default: built-in TinyStories text)")
 	f.IntVar(&o.CalibTokens, "calib-tokens", 0, "calibration tokens (0: 4096, or 1024 above 1 B parameters)")
