@@ -565,7 +565,8 @@ func vqDecodeRowTable(stages []vqStage, e *Encoded, r int, dst []float32) {
 			base := r*nv + v0
 			switch p {
 			case packU16:
-				for v := range n {
+				done := decAddU16Fast(dst[8*v0:8*(v0+n)], codes[2*base:2*(base+n)], tab, dd)
+				for v := done; v < n; v++ {
 					addEntry(dst[8*(v0+v):], dd, tab[binary.LittleEndian.Uint16(codes[2*(base+v):])])
 				}
 			case packU8:

@@ -145,7 +145,7 @@ func TestFastDotMatchesReference(t *testing.T) {
 // reference decodeRow for every codec, and the argument checks.
 func TestDecodeRowsRotated(t *testing.T) {
 	for _, c := range Codecs() {
-		for _, cols := range []int{8, 13, 72, 136} {
+		for _, cols := range []int{8, 13, 72, 136, 1000, 2056} {
 			const rows = 5
 			e, err := c.Encode(gaussian(rows*cols, 4), rows, cols, nil, Params{Seed: 2})
 			if err != nil {
@@ -168,6 +168,82 @@ func TestDecodeRowsRotated(t *testing.T) {
 			for _, bad := range [][2]int{{-1, 2}, {3, 2}, {0, rows + 1}, {0, 4}} {
 				if err := e.DecodeRowsRotated(got, bad[0], bad[1]); err == nil {
 					t.Errorf("%s: rows [%d,%d) into %d values: no error", c.Name, bad[0], bad[1], len(got))
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeRowsRotatedRandom checks the table decoder bit for bit
+// against the reference on random codes (every table entry reachable),
+// for every vector codec and row lengths with odd vector counts and tails.
+func TestDecodeRowsRotatedRandom(t *testing.T) {
+	for _, c := range Codecs() {
+		if c.impl.stages == nil {
+			continue
+		}
+		for _, cols := range []int{5, 24, 200, 1000, 2056, 4680} {
+			const rows = 3
+			e := randomEncoded(t, c.Name, rows, cols, uint64(cols)+11)
+			n := e.RotatedLen()
+			got := make([]float32, rows*n)
+			if err := e.DecodeRowsRotated(got, 0, rows); err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, n)
+			for r := range rows {
+				e.state.Load().c.impl.decodeRow(e, r, want)
+				for j := range n {
+					if math.Float32bits(got[r*n+j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s cols %d row %d col %d: %v, reference %v", c.Name, cols, r, j, got[r*n+j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDecAddU16Kernel checks decAddU16Fast bit for bit against addEntry
+// on random codes, non-zero destinations (signed zeros included) and
+// scales of every magnitude, for code counts with and without an odd tail.
+func TestDecAddU16Kernel(t *testing.T) {
+	if !useDecKernel {
+		t.Skip("no AVX-512 decoder on this CPU")
+	}
+	tab := tableFor(packU16, false).entries()
+	rng := rand.New(rand.NewPCG(3, 4))
+	scales := []float32{1, -0.37, 1.5e-3, 65504, -1e-42, 3e38, 0, float32(math.Copysign(0, -1))}
+	for _, nv := range []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 256} {
+		for _, dd := range scales {
+			codes := make([]byte, 2*nv)
+			for i := range codes {
+				codes[i] = byte(rng.Uint32())
+			}
+			init := make([]float32, 8*nv)
+			for i := range init {
+				switch rng.IntN(4) {
+				case 0:
+					init[i] = float32(math.Copysign(0, -1))
+				case 1:
+					init[i] = float32(rng.NormFloat64() * 1e3)
+				}
+			}
+			got := append([]float32(nil), init...)
+			want := append([]float32(nil), init...)
+			done := decAddU16Fast(got, codes, tab, dd)
+			if done != nv&^1 {
+				t.Fatalf("%d codes: kernel did %d", nv, done)
+			}
+			for v := range nv {
+				e := tab[binary.LittleEndian.Uint16(codes[2*v:])]
+				addEntry(want[8*v:], dd, e)
+				if v >= done {
+					addEntry(got[8*v:], dd, e)
+				}
+			}
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%d codes, dd %g: value %d = %v, addEntry %v", nv, dd, j, got[j], want[j])
 				}
 			}
 		}
