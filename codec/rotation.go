@@ -33,6 +33,7 @@ type rotation struct {
 	block int
 	scale float32 // float32(1/sqrt(block)) rounded from float64
 	neg   []bool  // neg[j]: column j's sign is -1
+	signs []uint32 // signs[j]: 1<<31 where neg[j] (the fast path's XOR mask)
 }
 
 func newRotation(seed uint64, block, cols int) *rotation {
@@ -41,14 +42,18 @@ func newRotation(seed uint64, block, cols int) *rotation {
 	}
 	g := splitmix64{seed}
 	neg := make([]bool, cols)
+	signs := make([]uint32, cols)
 	var bits uint64
 	for j := range cols {
 		if j%64 == 0 {
 			bits = g.next()
 		}
 		neg[j] = bits>>(j%64)&1 == 1
+		if neg[j] {
+			signs[j] = 1 << 31
+		}
 	}
-	return &rotation{block: block, scale: float32(1 / math.Sqrt(float64(block))), neg: neg}
+	return &rotation{block: block, scale: float32(1 / math.Sqrt(float64(block))), neg: neg, signs: signs}
 }
 
 // fwht is the unnormalized fast Walsh-Hadamard transform in the exact
@@ -66,11 +71,17 @@ func fwht(v []float32) {
 }
 
 // forward rotates v in place: per block, signs, then H, then 1/sqrt(B).
-// It is applied to weight rows by the encoder and to x by DotRows.
+// It is applied to weight rows by the encoder and to x by DotRows. The
+// AVX-512 kernel (forwardFast) gives bit-identical results.
 func (r *rotation) forward(v []float32) {
-	if r == nil {
+	if r == nil || r.forwardFast(v) {
 		return
 	}
+	r.forwardGo(v)
+}
+
+// forwardGo is forward in Go, the specification of forwardFast.
+func (r *rotation) forwardGo(v []float32) {
 	for j := range v {
 		if r.neg[j] {
 			v[j] = -v[j]

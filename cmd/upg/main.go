@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -35,6 +36,36 @@ func newRoot() *cobra.Command {
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	var profPath string
+	var profFile *os.File
+	root.PersistentFlags().StringVar(&profPath, "cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if profPath == "" {
+			return nil
+		}
+		f, err := os.Create(profPath)
+		if err != nil {
+			return fmt.Errorf("creating CPU profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("starting CPU profile %s: %w", profPath, err)
+		}
+		profFile = f
+		return nil
+	}
+	root.PersistentPostRunE = func(*cobra.Command, []string) error {
+		if profFile == nil {
+			return nil
+		}
+		pprof.StopCPUProfile()
+		err := profFile.Close()
+		profFile = nil
+		if err != nil {
+			return fmt.Errorf("writing CPU profile %s: %w", profPath, err)
+		}
+		return nil
 	}
 	root.AddCommand(newTestCmd(), newRunCmd(), newEvalCmd(), newInspectCmd(), newImportCmd(), newSynthCmd(), newBenchCmd(), newConvertCmd(), newVerifyCmd(), newDemoCmd())
 	return root
