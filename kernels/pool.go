@@ -2,18 +2,41 @@ package kernels
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Pool is a fixed set of worker goroutines that split loops between them.
 // It is created once per model and reused for every token, so the decode
 // loop does not start goroutines. A Pool is used by one caller at a time.
+//
+// Hand-offs spin: a worker that finished a chunk polls for the next one for
+// up to spinFor before it parks on a channel, and the caller polls for the
+// workers' completion the same way. A decoded token runs ~150 loops a few
+// tens of microseconds apart; parking and waking a goroutine for each one
+// cost more than the loops' imbalance (measured with `upg bench`, see
+// BenchmarkPoolForArgs).
 type Pool struct {
 	threads int
-	jobs    []chan job
-	wg      sync.WaitGroup
+	workers []*poolWorker
 	args    Args // the operands of the ForArgs loop in flight
+
+	pending atomic.Int32  // chunks of the loop in flight not yet done by workers
+	parked  atomic.Bool   // the caller sleeps on done
+	done    chan struct{} // wakes the parked caller (buffered, 1)
 }
+
+// poolWorker is one worker goroutine's mailbox.
+type poolWorker struct {
+	seq    atomic.Uint64 // bumped by the caller for each posted job
+	job    job           // written before seq is bumped
+	parked atomic.Bool   // the worker sleeps on wake
+	wake   chan struct{} // buffered, 1; closed by Close
+	closed atomic.Bool
+}
+
+// spinFor is how long a worker or the caller polls before parking.
+const spinFor = 200 * time.Microsecond
 
 // job is one chunk of a loop: either a closure (For) or a plain function over
 // the pool's Args (ForArgs).
@@ -41,22 +64,63 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	p := &Pool{threads: threads, jobs: make([]chan job, threads-1)}
-	for i := range p.jobs {
-		ch := make(chan job, 1)
-		p.jobs[i] = ch
-		go func() {
-			for j := range ch {
-				if j.afn != nil {
-					j.afn(&p.args, j.worker, j.lo, j.hi)
-				} else {
-					j.fn(j.lo, j.hi)
-				}
-				p.wg.Done()
-			}
-		}()
+	p := &Pool{threads: threads, done: make(chan struct{}, 1)}
+	for range threads - 1 {
+		w := &poolWorker{wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
 	}
 	return p
+}
+
+// work is a worker's loop: wait for the next job (spinning, then parked),
+// run it, report it done.
+func (p *Pool) work(w *poolWorker) {
+	var last uint64
+	for {
+		if !spinUntil(func() bool { return w.seq.Load() != last || w.closed.Load() }) {
+			w.parked.Store(true)
+			if w.seq.Load() == last && !w.closed.Load() {
+				<-w.wake
+			}
+			w.parked.Store(false)
+			continue
+		}
+		if w.closed.Load() {
+			return
+		}
+		last = w.seq.Load()
+		j := w.job
+		if j.afn != nil {
+			j.afn(&p.args, j.worker, j.lo, j.hi)
+		} else {
+			j.fn(j.lo, j.hi)
+		}
+		if p.pending.Add(-1) == 0 && p.parked.Load() {
+			select {
+			case p.done <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// spinUntil polls cond for up to spinFor and reports whether it held.
+func spinUntil(cond func() bool) bool {
+	var deadline time.Time
+	for i := 0; ; i++ {
+		if cond() {
+			return true
+		}
+		if i%256 == 255 {
+			now := time.Now()
+			if deadline.IsZero() {
+				deadline = now.Add(spinFor)
+			} else if now.After(deadline) {
+				return false
+			}
+		}
+	}
 }
 
 // Threads reports how many goroutines (the caller included) share the work.
@@ -106,7 +170,7 @@ func (p *Pool) ForArgs(n, align int, a Args, fn func(a *Args, worker, lo, hi int
 	p.args = Args{} // drop the references so the pool does not keep buffers alive
 }
 
-// run splits [0,n) into chunks aligned to align, sends all but the first to
+// run splits [0,n) into chunks aligned to align, posts all but the first to
 // the workers with the template j, runs the first itself and waits.
 func (p *Pool) run(n, align int, j job) {
 	if align < 1 {
@@ -115,7 +179,7 @@ func (p *Pool) run(n, align int, j job) {
 	blocks := (n + align - 1) / align
 	t := min(p.threads, blocks)
 	per, extra := blocks/t, blocks%t
-	p.wg.Add(t - 1)
+	p.pending.Store(int32(t - 1))
 	lo := 0
 	first := 0
 	for i := range t {
@@ -127,8 +191,16 @@ func (p *Pool) run(n, align int, j job) {
 		if i == 0 {
 			first = hi
 		} else {
-			j.worker, j.lo, j.hi = i, lo, hi
-			p.jobs[i-1] <- j
+			w := p.workers[i-1]
+			w.job = j
+			w.job.worker, w.job.lo, w.job.hi = i, lo, hi
+			w.seq.Add(1)
+			if w.parked.Load() {
+				select {
+				case w.wake <- struct{}{}:
+				default:
+				}
+			}
 		}
 		lo = hi
 	}
@@ -137,7 +209,15 @@ func (p *Pool) run(n, align int, j job) {
 	} else {
 		j.fn(0, first)
 	}
-	p.wg.Wait()
+	if !spinUntil(func() bool { return p.pending.Load() == 0 }) {
+		// Tokens on done may be stale (sent for an earlier check): each
+		// one only makes this loop look again.
+		p.parked.Store(true)
+		for p.pending.Load() != 0 {
+			<-p.done
+		}
+		p.parked.Store(false)
+	}
 }
 
 // Close stops the workers. The Pool must not be used afterwards.
@@ -145,9 +225,10 @@ func (p *Pool) Close() {
 	if p == nil {
 		return
 	}
-	for _, ch := range p.jobs {
-		close(ch)
+	for _, w := range p.workers {
+		w.closed.Store(true)
+		close(w.wake)
 	}
-	p.jobs = nil
+	p.workers = nil
 	p.threads = 1
 }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // poolTally is the object ForArgs loops in the tests work on.
@@ -65,5 +66,52 @@ func TestPoolForArgsAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("ForArgs allocates %.1f times per call", allocs)
+	}
+}
+
+// slowChunk sleeps in every chunk but the caller's, so the caller outwaits
+// its spin and parks.
+func slowChunk(a *Args, worker, lo, hi int) {
+	if worker != 0 {
+		time.Sleep(time.Duration(a.I[0]) * time.Microsecond)
+	}
+	t := a.Obj.(*poolTally)
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&t.seen[i], 1)
+	}
+}
+
+// TestPoolParking runs loops with pauses longer than the spin between them
+// (workers park and must be woken) and with workers slower than the spin
+// (the caller parks), checking every element is done exactly once.
+func TestPoolParking(t *testing.T) {
+	p := NewPool(3)
+	defer p.Close()
+	for i, tc := range []struct {
+		pause, work time.Duration
+	}{{0, 0}, {3 * spinFor, 0}, {0, 3 * spinFor}, {3 * spinFor, 3 * spinFor}, {0, 0}, {spinFor / 2, spinFor / 2}} {
+		for rep := range 5 {
+			time.Sleep(tc.pause)
+			tl := &poolTally{seen: make([]int32, 30)}
+			p.ForArgs(30, 1, Args{Obj: tl, I: [4]int{int(tc.work / time.Microsecond)}}, slowChunk)
+			for j, s := range tl.seen {
+				if s != 1 {
+					t.Fatalf("case %d rep %d: index %d visited %d times", i, rep, j, s)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPoolForArgs measures one hand-off round trip: a 2-thread loop
+// over 64 elements that does almost nothing (the decode loop's ~150
+// products per token each pay this).
+func BenchmarkPoolForArgs(b *testing.B) {
+	p := NewPool(2)
+	defer p.Close()
+	tl := &poolTally{seen: make([]int32, 64)}
+	counts := make([]float32, 2)
+	for b.Loop() {
+		p.ForArgs(64, 8, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
 	}
 }
