@@ -85,22 +85,14 @@ func RMSNorm(dst, x, w []float32, eps float32) {
 	}
 }
 
-// Softmax replaces x by exp(x - max) / Σ exp(x - max), in place.
+// Softmax replaces x by exp(x - max) / Σ exp(x - max), in place. The
+// exponentials come from ExpShift (within ExpMaxRelErr of math.Exp), the
+// sum is accumulated in float32 lanes.
 func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	m := x[0]
-	for _, v := range x[1:] {
-		m = max(m, v)
-	}
-	var sum float64
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		x[i] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
+	inv := 1 / ExpShift(x, Max(x))
 	for i := range x {
 		x[i] *= inv
 	}
