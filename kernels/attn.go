@@ -58,3 +58,11 @@ func mulPanel64Ref(c []float32, ldc int, a []float32, lda int, b []float32, ldb 
 		}
 	}
 }
+
+// WidenF16 writes F16ToF32(src[i]) to dst[i] for i < len(src) (dst must be
+// at least as long), eight at a time with VCVTPH2PS where the CPU has F16C
+// (and the build is not purego); NaNs then come out quiet.
+func WidenF16(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	widenF16(dst, src)
+}

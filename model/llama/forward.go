@@ -2,7 +2,6 @@ package llama
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/upgtools/upg/kernels"
 	"github.com/upgtools/upg/model"
@@ -19,24 +18,12 @@ type buffers struct {
 	gate, up []float32 // [n, ffn]
 	cos, sin []float32 // [n, rotDim/2]
 
-	// Attention scratch, per worker, sized for the largest cache seen.
-	cache   *model.Cache // the cache of the attention call in flight
-	attnCap int          // positions each scores row holds
-	attnThr int          // workers the scratch is laid out for
-	scores  []float32    // [worker][group][attnCap]
-	kvBlock []float32    // [worker][attnBlock·hd] converted F16 rows
-}
-
-// ensureAttn sizes the attention scratch for threads workers and a cache of
-// capacity positions; it allocates only when either grows.
-func (b *buffers) ensureAttn(c *model.Config, threads, capacity int) {
-	if threads <= b.attnThr && capacity <= b.attnCap {
-		return
-	}
-	b.attnThr, b.attnCap = max(threads, b.attnThr), max(capacity, b.attnCap)
-	group := c.Heads / c.KVHeads
-	b.scores = make([]float32, b.attnThr*group*b.attnCap)
-	b.kvBlock = make([]float32, b.attnThr*attnBlock*c.HeadDim)
+	// Attention state: the cache of the call in flight, a counter of
+	// attention calls (which tells a worker's converted keys and values
+	// apart from the previous call's) and per-worker scratch.
+	cache   *model.Cache
+	attnGen int
+	attn    []attnScratch
 }
 
 func (b *buffers) ensure(c *model.Config, n int) {
@@ -138,103 +125,6 @@ func (m *Model) layer(l int, c *model.Cache, n, pos0 int) {
 	for t := range n {
 		kernels.AXPY(b.x[t*H:(t+1)*H], 1, b.xb[t*H:(t+1)*H])
 	}
-}
-
-// attnBlock is how many cached values attention converts from binary16 at
-// a time (per worker) before using them; keys are read with DotF16.
-const attnBlock = 64
-
-// attention computes, for every token t and head h, softmax(q·Kᵀ/√hd)·V over
-// the cached positions up to pos0+t (causal; limited to the sliding window
-// when the model has one). Query heads share KV heads in groups; the work is
-// split over (token, KV head) pairs so an F16 cache converts each value row
-// once per group (keys are dotted in binary16 directly, kernels.DotF16).
-func (m *Model) attention(l int, c *model.Cache, n, pos0 int) {
-	cfg, b := &m.cfg, &m.buf
-	group := cfg.Heads / cfg.KVHeads
-	b.ensureAttn(cfg, m.pool.Threads(), c.Cap())
-	b.cache = c
-	m.pool.ForArgs(n*cfg.KVHeads, 1, kernels.Args{Obj: m, I: [4]int{l, pos0, group}}, attendChunk)
-	b.cache = nil
-}
-
-// attendChunk is the ForArgs body of attention: a.Obj is the model, a.I
-// holds the layer, the first position and the group size.
-func attendChunk(a *kernels.Args, worker, lo, hi int) {
-	m := a.Obj.(*Model)
-	l, pos0, group := a.I[0], a.I[1], a.I[2]
-	for i := lo; i < hi; i++ {
-		t, kvh := i/m.cfg.KVHeads, i%m.cfg.KVHeads
-		m.attendGroup(worker, l, t, kvh, pos0, group)
-	}
-}
-
-// attendGroup runs the group query heads of KV head kvh for token t.
-func (m *Model) attendGroup(worker, l, t, kvh, pos0, group int) {
-	cfg, b, c := &m.cfg, &m.buf, m.buf.cache
-	hd, kvd, qd := cfg.HeadDim, cfg.KVHeads*cfg.HeadDim, cfg.Heads*cfg.HeadDim
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	end := pos0 + t + 1
-	start := 0
-	if m.window > 0 && end > m.window {
-		start = end - m.window
-	}
-	span := end - start
-	kvOff := kvh * hd
-	scores := b.scores[worker*group*b.attnCap : (worker+1)*group*b.attnCap]
-	blk := b.kvBlock[worker*attnBlock*hd : (worker+1)*attnBlock*hd]
-	for g := range group {
-		h := kvh*group + g
-		q := b.q[t*qd+h*hd : t*qd+(h+1)*hd]
-		s := scores[g*b.attnCap:]
-		if c.Type() == model.KVF32 {
-			K := c.K[l]
-			for j := start; j < end; j++ {
-				s[j-start] = kernels.Dot(q, K[j*kvd+kvOff:j*kvd+kvOff+hd]) * scale
-			}
-			continue
-		}
-		K := c.K16[l]
-		for j := start; j < end; j++ {
-			s[j-start] = kernels.DotF16(K[j*kvd+kvOff:j*kvd+kvOff+hd], q) * scale
-		}
-	}
-	for g := range group {
-		kernels.Softmax(scores[g*b.attnCap : g*b.attnCap+span])
-		h := kvh*group + g
-		clear(b.att[t*qd+h*hd : t*qd+(h+1)*hd])
-	}
-	for j0 := start; j0 < end; j0 += attnBlock {
-		j1 := min(j0+attnBlock, end)
-		rows, stride := valueRows(c, l, j0, j1, kvd, kvOff, hd, blk)
-		for g := range group {
-			h := kvh*group + g
-			out := b.att[t*qd+h*hd : t*qd+(h+1)*hd]
-			s := scores[g*b.attnCap:]
-			for j := j0; j < j1; j++ {
-				kernels.AXPY(out, s[j-start], rows[(j-j0)*stride:(j-j0)*stride+hd])
-			}
-		}
-	}
-}
-
-// valueRows returns rows [j0, j1) of one KV head (hd values at kvOff within
-// each position's kvd) of layer l's values as a base slice and a stride: row
-// r is base[r·stride : r·stride+hd]. For F32 they are the cache's own
-// memory; for F16, blk filled with the converted rows.
-func valueRows(c *model.Cache, l, j0, j1, kvd, kvOff, hd int, blk []float32) (base []float32, stride int) {
-	if c.Type() == model.KVF32 {
-		return c.V[l][j0*kvd+kvOff : (j1-1)*kvd+kvOff+hd], kvd
-	}
-	src := c.V16[l]
-	for j := j0; j < j1; j++ {
-		row := src[j*kvd+kvOff : j*kvd+kvOff+hd]
-		dst := blk[(j-j0)*hd : (j-j0+1)*hd]
-		for i, h := range row {
-			dst[i] = kernels.F16ToF32(h)
-		}
-	}
-	return blk, hd
 }
 
 func addBias(x, bias []float32) {
