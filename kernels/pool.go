@@ -22,6 +22,7 @@ type Pool struct {
 	args    Args // the operands of the ForArgs loop in flight
 
 	pending atomic.Int32  // chunks of the loop in flight not yet done by workers
+	next    atomic.Int64  // the next chunk of a balanced loop
 	parked  atomic.Bool   // the caller sleeps on done
 	done    chan struct{} // wakes the parked caller (buffered, 1)
 }
@@ -45,6 +46,9 @@ type job struct {
 	afn    func(a *Args, worker, lo, hi int)
 	worker int
 	lo, hi int
+	// chunk > 0 makes it a balanced loop: the workers take chunks of
+	// [0, hi) of this size from next until none is left.
+	chunk int
 }
 
 // Args are the operands of a loop run by ForArgs. ForArgs copies them into
@@ -90,12 +94,7 @@ func (p *Pool) work(w *poolWorker) {
 			return
 		}
 		last = w.seq.Load()
-		j := w.job
-		if j.afn != nil {
-			j.afn(&p.args, j.worker, j.lo, j.hi)
-		} else {
-			j.fn(j.lo, j.hi)
-		}
+		p.runJob(w.job)
 		if p.pending.Add(-1) == 0 && p.parked.Load() {
 			select {
 			case p.done <- struct{}{}:
@@ -170,6 +169,79 @@ func (p *Pool) ForArgs(n, align int, a Args, fn func(a *Args, worker, lo, hi int
 	p.args = Args{} // drop the references so the pool does not keep buffers alive
 }
 
+// ForArgsBalanced is ForArgs for loops whose chunks may take unequal time
+// (a core shared with other work, rows of different cost): [0,n) is cut
+// into about 4 chunks per thread (multiples of align) that the workers take
+// in turn until none is left, so fn may run several times on one worker.
+func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if p == nil || p.threads == 1 || n <= align {
+		p.ForArgs(n, align, a, fn)
+		return
+	}
+	align = max(align, 1)
+	blocks := (n + align - 1) / align
+	per := (blocks + 4*p.threads - 1) / (4 * p.threads)
+	p.args = a
+	p.next.Store(0)
+	j := job{afn: fn, hi: n, chunk: per * align}
+	p.pending.Store(int32(p.threads - 1))
+	for i, w := range p.workers {
+		w.job = j
+		w.job.worker = i + 1
+		p.post(w)
+	}
+	p.runJob(j)
+	p.wait()
+	p.args = Args{}
+}
+
+// runJob runs j: its one chunk, or chunks of a balanced loop until none is
+// left.
+func (p *Pool) runJob(j job) {
+	if j.chunk == 0 {
+		if j.afn != nil {
+			j.afn(&p.args, j.worker, j.lo, j.hi)
+		} else {
+			j.fn(j.lo, j.hi)
+		}
+		return
+	}
+	for {
+		lo := int(p.next.Add(1)-1) * j.chunk
+		if lo >= j.hi {
+			return
+		}
+		j.afn(&p.args, j.worker, lo, min(lo+j.chunk, j.hi))
+	}
+}
+
+// post hands w its job and wakes it if it is parked.
+func (p *Pool) post(w *poolWorker) {
+	w.seq.Add(1)
+	if w.parked.Load() {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// wait returns when every worker has finished its part of the loop.
+func (p *Pool) wait() {
+	if !spinUntil(func() bool { return p.pending.Load() == 0 }) {
+		// Tokens on done may be stale (sent for an earlier check): each
+		// one only makes this loop look again.
+		p.parked.Store(true)
+		for p.pending.Load() != 0 {
+			<-p.done
+		}
+		p.parked.Store(false)
+	}
+}
+
 // run splits [0,n) into chunks aligned to align, posts all but the first to
 // the workers with the template j, runs the first itself and waits.
 func (p *Pool) run(n, align int, j job) {
@@ -194,30 +266,13 @@ func (p *Pool) run(n, align int, j job) {
 			w := p.workers[i-1]
 			w.job = j
 			w.job.worker, w.job.lo, w.job.hi = i, lo, hi
-			w.seq.Add(1)
-			if w.parked.Load() {
-				select {
-				case w.wake <- struct{}{}:
-				default:
-				}
-			}
+			p.post(w)
 		}
 		lo = hi
 	}
-	if j.afn != nil {
-		j.afn(&p.args, 0, 0, first)
-	} else {
-		j.fn(0, first)
-	}
-	if !spinUntil(func() bool { return p.pending.Load() == 0 }) {
-		// Tokens on done may be stale (sent for an earlier check): each
-		// one only makes this loop look again.
-		p.parked.Store(true)
-		for p.pending.Load() != 0 {
-			<-p.done
-		}
-		p.parked.Store(false)
-	}
+	j.lo, j.hi = 0, first
+	p.runJob(j)
+	p.wait()
 }
 
 // Close stops the workers. The Pool must not be used afterwards.

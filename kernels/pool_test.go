@@ -115,3 +115,52 @@ func BenchmarkPoolForArgs(b *testing.B) {
 		p.ForArgs(64, 8, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
 	}
 }
+
+// TestPoolForArgsBalanced: a balanced loop covers every element exactly
+// once in chunks aligned to align, whatever the thread count, and
+// allocates nothing.
+func TestPoolForArgsBalanced(t *testing.T) {
+	for _, threads := range []int{1, 2, 3} {
+		p := NewPool(threads)
+		for _, tc := range []struct{ n, align int }{{1, 1}, {7, 1}, {100, 16}, {17, 16}, {1000, 7}, {5, 0}, {32000, 16}} {
+			for rep := range 3 {
+				tl := &poolTally{seen: make([]int32, tc.n)}
+				counts := make([]float32, threads)
+				p.ForArgsBalanced(tc.n, tc.align, Args{Obj: tl, A: counts, I: [4]int{1, tc.align}}, alignedChunk)
+				for i, s := range tl.seen {
+					if s != 1 {
+						t.Fatalf("threads=%d n=%d align=%d rep %d: index %d visited %d times", threads, tc.n, tc.align, rep, i, s)
+					}
+				}
+				if tc.align > 1 && tl.workers[7].Load() != 0 {
+					t.Fatalf("threads=%d n=%d align=%d: a chunk starts off the alignment", threads, tc.n, tc.align)
+				}
+			}
+		}
+		p.Close()
+	}
+	p := NewPool(2)
+	defer p.Close()
+	tl := &poolTally{seen: make([]int32, 640)}
+	counts := make([]float32, 2)
+	if a := testing.AllocsPerRun(100, func() {
+		p.ForArgsBalanced(640, 8, Args{Obj: tl, A: counts, I: [4]int{1, 8}}, alignedChunk)
+	}); a != 0 {
+		t.Fatalf("ForArgsBalanced allocates %.1f times per call", a)
+	}
+}
+
+// alignedChunk is tallyChunk that also counts, in workers[7], chunks whose
+// start is not a multiple of a.I[1] (when set).
+func alignedChunk(a *Args, worker, lo, hi int) {
+	if al := a.I[1]; al > 1 && lo%al != 0 {
+		a.Obj.(*poolTally).workers[7].Add(1)
+	}
+	t := a.Obj.(*poolTally)
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&t.seen[i], int32(a.I[0]))
+	}
+	if worker >= len(a.A) {
+		t.workers[7].Add(1)
+	}
+}
