@@ -334,7 +334,7 @@ func (e *Encoded) DotRowsRotated(dst, x, xr []float32, lo, hi int) error {
 		return fmt.Errorf("dot rows [%d,%d) of %d, x %d, xr %d, dst %d: %w", lo, hi, e.Rows, len(x), len(xr), len(dst), ErrInvalid)
 	}
 	st := e.state.Load()
-	if e.dotRowsFast(st, dst, x, xr, lo, hi) {
+	if e.dotRowsFast(st, dst, x, xr, nil, lo, hi) {
 		return nil
 	}
 	for r := lo; r < hi; r++ {

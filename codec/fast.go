@@ -358,9 +358,13 @@ func quantBlock(blk *[xBlock]float32, q, q2 *[xBlock]int8, inv float64) int {
 	return sum
 }
 
+// xShareCopies holds the per-call copies of a shared (Input) quantization.
+var xShareCopies = sync.Pool{New: func() any { return new(xQuant) }}
+
 // dotRowsFast is DotRowsRotated's int8 path for the vector codecs; it
-// reports false (and writes nothing) when it does not apply.
-func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int) bool {
+// reports false (and writes nothing) when it does not apply. shared, when
+// not nil, is xr already quantized (Input); otherwise xr is quantized here.
+func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQuant, lo, hi int) bool {
 	stages := st.c.impl.stages
 	if stages == nil {
 		return e.scalarDotRowsFast(st, dst, x, xr, lo, hi)
@@ -368,10 +372,19 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int)
 	if forceRef || !useVNNI || lo == hi || len(stages) > maxStages {
 		return false
 	}
-	xq := xQuantPool.Get().(*xQuant)
-	defer xQuantPool.Put(xq)
-	if !xq.set(xr) {
-		return false
+	var xq *xQuant
+	if shared != nil {
+		// A private copy: the kernels' scratch (rk, rs) must not be shared
+		// between goroutines; the quantized digits are (read-only).
+		xq = xShareCopies.Get().(*xQuant)
+		*xq = *shared
+		defer func() { *xq = xQuant{}; xShareCopies.Put(xq) }()
+	} else {
+		xq = xQuantPool.Get().(*xQuant)
+		defer xQuantPool.Put(xq)
+		if !xq.set(xr) {
+			return false
+		}
 	}
 	var runs [maxStages]stageRun
 	for i := range stages {

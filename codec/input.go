@@ -1,0 +1,100 @@
+package codec
+
+import "fmt"
+
+// Input is one input vector of a matrix-vector product prepared once —
+// rotated and, for the int8 kernels, quantized — so that several
+// goroutines can each compute a range of rows from it (DotRowsInput)
+// without repeating that work. The zero value is ready for Prepare; an
+// Input can be reused for other vectors and matrices, keeping its buffers.
+type Input struct {
+	e  *Encoded
+	x  []float32 // the caller's vector (the outlier table uses it)
+	xr []float32 // rotated and padded (RotatedLen values)
+	xq xQuant    // xr quantized for the int8 kernels, when quantized
+	q  bool      // xq holds xr
+}
+
+// Prepare sets in to x for products with e: x (Cols values) is rotated
+// into a buffer of in and quantized for the fast kernels. x must not change
+// while products use in.
+func (in *Input) Prepare(e *Encoded, x []float32) error {
+	in.e, in.x, in.q = nil, nil, false
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if len(x) != e.Cols {
+		return fmt.Errorf("prepare input: %d values, want %d: %w", len(x), e.Cols, ErrInvalid)
+	}
+	n := e.RotatedLen()
+	if cap(in.xr) < n {
+		in.xr = make([]float32, n)
+	}
+	in.xr = in.xr[:n]
+	if err := e.RotateInput(in.xr, x); err != nil {
+		return err
+	}
+	st := e.state.Load()
+	if st.c.impl.stages != nil && useVNNI && !forceRef {
+		in.q = in.xq.set(in.xr)
+	}
+	in.e, in.x = e, x
+	return nil
+}
+
+// DotRowsInput sets dst[r] = (decoded row r) · x for lo ≤ r < hi, like
+// DotRows, for the x that in was prepared with for e. Calls on disjoint
+// row ranges may run concurrently.
+func (e *Encoded) DotRowsInput(dst []float32, in *Input, lo, hi int) error {
+	if in.e != e {
+		return fmt.Errorf("dot rows: input prepared for another matrix: %w", ErrInvalid)
+	}
+	if lo < 0 || hi > e.Rows || lo > hi || len(dst) < hi {
+		return fmt.Errorf("dot rows [%d,%d) of %d, dst %d: %w", lo, hi, e.Rows, len(dst), ErrInvalid)
+	}
+	st := e.state.Load()
+	if in.q && e.dotRowsFast(st, dst, in.x, in.xr, &in.xq, lo, hi) {
+		return nil
+	}
+	if !in.q && e.dotRowsFast(st, dst, in.x, in.xr, nil, lo, hi) {
+		return nil
+	}
+	for r := lo; r < hi; r++ {
+		dst[r] = st.c.impl.dotRow(e, r, in.xr) + st.outs.dotRow(r, in.x)
+	}
+	return nil
+}
+
+// HasOutliers reports whether e has a sparse outlier table, whose share of
+// a product DecodeRowsRotated leaves out (see AddOutlierProducts).
+func (e *Encoded) HasOutliers() bool {
+	st := e.state.Load()
+	return st != nil && st.outs.rowStart != nil
+}
+
+// AddOutlierProducts adds the outlier table's share of the products of rows
+// lo..hi-1 with n inputs: dst[t·ld + r−lo] += Σ_c outlier(r, c)·x[t·Cols+c]
+// for t < n. A batched product over rows decoded by DecodeRowsRotated (and
+// inputs rotated by RotateInput) is complete with it. Without a table it
+// does nothing.
+func (e *Encoded) AddOutlierProducts(dst []float32, ld int, x []float32, n, lo, hi int) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if lo < 0 || hi > e.Rows || lo > hi || n < 0 || len(x) < n*e.Cols || (n > 0 && hi > lo && (ld < hi-lo || len(dst) < (n-1)*ld+hi-lo)) {
+		return fmt.Errorf("outlier products of rows [%d,%d) of %d, %d inputs of %d, dst %d (ld %d): %w", lo, hi, e.Rows, n, len(x), len(dst), ld, ErrInvalid)
+	}
+	t := &e.state.Load().outs
+	if t.rowStart == nil {
+		return nil
+	}
+	for r := lo; r < hi; r++ {
+		for i := t.rowStart[r]; i < t.rowStart[r+1]; i++ {
+			c, v := int(t.col[i]), t.val[i]
+			for k := range n {
+				dst[k*ld+r-lo] += v * x[k*e.Cols+c]
+			}
+		}
+	}
+	return nil
+}
