@@ -21,10 +21,10 @@ const encBlock = 16
 type Encoded struct {
 	enc  *codec.Encoded
 	p    int  // rotated (padded) row length
-	outs bool // has an outlier table (batched path decodes full rows)
+	outs bool // has an outlier table (added to batched products separately)
 
 	mu   sync.Mutex
-	xr   []float32   // rotated input of a matrix-vector product (p)
+	in   codec.Input // the prepared input of a matrix-vector product
 	rows [][]float32 // per-worker scratch of row windows' dot products
 	big  *mulScratch // the matrix-matrix product in flight
 }
@@ -45,7 +45,7 @@ func NewEncoded(e *codec.Encoded) (*Encoded, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.Params.Outliers > 0}, nil
+	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.HasOutliers()}, nil
 }
 
 // Codec returns the underlying encoded tensor.
@@ -87,27 +87,22 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	if len(m.rows) < p.Threads() {
 		m.rows = make([][]float32, p.Threads())
 	}
-	if n == 1 || m.outs {
-		m.xr = grow(m.xr, m.p)
-		_ = e.RotateInput(m.xr, x[:e.Cols]) // lengths match by construction
-	}
 	args := kernels.Args{Obj: m, A: dst, B: x, I: [4]int{n, off, rows}}
 	if n == 1 {
-		p.ForArgs(rows, 16, args, encDotChunk)
+		_ = m.in.Prepare(e, x[:e.Cols]) // lengths match by construction
+		p.ForArgsBalanced(rows, 16, args, encDotChunk)
 		return
 	}
 	sc := mulScratchPool.Get().(*mulScratch)
 	if len(sc.rows) < p.Threads() {
 		sc.rows = make([][]float32, p.Threads())
 	}
-	if !m.outs {
-		sc.xr = grow(sc.xr, n*m.p)
-		for t := range n {
-			_ = e.RotateInput(sc.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
-		}
+	sc.xr = grow(sc.xr, n*m.p)
+	for t := range n {
+		_ = e.RotateInput(sc.xr[t*m.p:(t+1)*m.p], x[t*e.Cols:(t+1)*e.Cols])
 	}
 	m.big = sc
-	p.ForArgs(rows, encBlock, args, encMulChunk)
+	p.ForArgsBalanced(rows, encBlock, args, encMulChunk)
 	m.big = nil
 	mulScratchPool.Put(sc)
 }
@@ -120,37 +115,33 @@ func encDotChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
 	off := a.I[1]
 	if off == 0 {
-		_ = m.enc.DotRowsRotated(a.A, a.B[:m.enc.Cols], m.xr, lo, hi)
+		_ = m.enc.DotRowsInput(a.A, &m.in, lo, hi)
 		return
 	}
 	buf := grow(m.rows[worker], off+hi)
 	m.rows[worker] = buf
-	_ = m.enc.DotRowsRotated(buf, a.B[:m.enc.Cols], m.xr, off+lo, off+hi)
+	_ = m.enc.DotRowsInput(buf, &m.in, off+lo, off+hi)
 	copy(a.A[lo:hi], buf[off+lo:off+hi])
 }
 
 // encMulChunk computes one worker's rows of a matrix-matrix product, a
-// block of rows at a time: decoded once (in the rotated domain, or fully
-// when the tensor has outliers), then multiplied with all n inputs.
+// block of rows at a time: decoded once in the rotated domain, multiplied
+// with all n rotated inputs, plus the outlier table's share.
 func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
 	e, dst, x, n, off, rows := m.enc, a.A, a.B, a.I[0], a.I[1], a.I[2]
 	sc := m.big
-	width, in := m.p, sc.xr
-	if m.outs {
-		width, in = e.Cols, x
-	}
+	width := m.p
 	buf := grow(sc.rows[worker], encBlock*width)
 	sc.rows[worker] = buf
 	for r0 := lo; r0 < hi; r0 += encBlock {
 		r1 := min(r0+encBlock, hi)
-		if m.outs {
-			for r := r0; r < r1; r++ {
-				_ = e.DecodeRow(off+r, buf[(r-r0)*width:(r-r0+1)*width])
-			}
-		} else if err := e.DecodeRowsRotated(buf, off+r0, off+r1); err != nil {
+		if err := e.DecodeRowsRotated(buf, off+r0, off+r1); err != nil {
 			panic(fmt.Sprintf("model: decoding rows %d..%d: %v", off+r0, off+r1, err)) // validated at load: unreachable
 		}
-		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], in[:n*width], r1-r0, width, n, rows)
+		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], sc.xr[:n*width], r1-r0, width, n, rows)
+		if m.outs {
+			_ = e.AddOutlierProducts(dst[r0:], rows, x, n, off+r0, off+r1) // shapes match by construction
+		}
 	}
 }
