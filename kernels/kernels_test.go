@@ -132,3 +132,28 @@ func TestPoolCoversRange(t *testing.T) {
 		}
 	}
 }
+
+// TestSwiGLU compares SwiGLU with its math.Exp specification over lengths
+// crossing the 256-value chunks and inputs from −100 to 100 (saturation
+// on both sides included).
+func TestSwiGLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 15, 256, 257, 5632} {
+		gate, up := make([]float32, n), make([]float32, n)
+		for i := range gate {
+			gate[i] = float32(rng.NormFloat64() * 8)
+			up[i] = float32(rng.NormFloat64())
+		}
+		if n > 2 {
+			gate[0], gate[1] = 100, -100
+		}
+		want := append([]float32(nil), gate...)
+		swiGLURef(want, up)
+		SwiGLU(gate, up)
+		for i := range gate {
+			if d := math.Abs(float64(gate[i] - want[i])); d > 4e-7*math.Abs(float64(want[i]))+1e-30 {
+				t.Fatalf("n=%d i=%d: %v, reference %v", n, i, gate[i], want[i])
+			}
+		}
+	}
+}

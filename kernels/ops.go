@@ -98,8 +98,28 @@ func Softmax(x []float32) {
 	}
 }
 
-// SwiGLU writes gate[i] = silu(gate[i]) · up[i], where silu(v) = v / (1 + e^−v).
+// SwiGLU writes gate[i] = silu(gate[i]) · up[i], where silu(v) = v / (1 + e^−v),
+// with e^−v from Exp (relative error ≤ ExpMaxRelErr; swiGLURef is the
+// math.Exp form).
 func SwiGLU(gate, up []float32) {
+	up = up[:len(gate)]
+	var e [256]float32
+	for o := 0; o < len(gate); o += len(e) {
+		g := gate[o:min(o+len(e), len(gate))]
+		t := e[:len(g)]
+		for i, v := range g {
+			t[i] = -v
+		}
+		Exp(t, t)
+		u := up[o : o+len(g)]
+		for i, v := range g {
+			g[i] = v / (1 + t[i]) * u[i]
+		}
+	}
+}
+
+// swiGLURef is SwiGLU with math.Exp, the specification.
+func swiGLURef(gate, up []float32) {
 	up = up[:len(gate)]
 	for i, g := range gate {
 		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
