@@ -36,8 +36,11 @@ type poolWorker struct {
 	closed atomic.Bool
 }
 
-// spinFor is how long a worker or the caller polls before parking.
-const spinFor = 200 * time.Microsecond
+// spinFor is how long a worker or the caller polls before parking: longer
+// than the gaps between a decoded token's loops (a few microseconds of
+// norms and additions), short enough that a core shared with another
+// process is not held for long.
+const spinFor = 50 * time.Microsecond
 
 // job is one chunk of a loop: either a closure (For) or a plain function over
 // the pool's Args (ForArgs).
