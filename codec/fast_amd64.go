@@ -9,9 +9,9 @@ import "golang.org/x/sys/cpu"
 var (
 	useF32Kernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	useVNNI      = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
-	// t16Kernel: the transposed u16 kernel (byte permutes, byte masks,
-	// byte popcount) can run.
-	t16Kernel = useVNNI && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512BITALG
+	// t16Kernel: the transposed kernels (byte permutes, byte masks,
+	// GF(2) affine parity) can run.
+	t16Kernel = useVNNI && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512GFNI
 )
 
 // dotVNNI16T is the transposed int8 kernel over nsb superblocks of 64
@@ -76,6 +76,13 @@ func quantBlock64(x *float32, inv float32, q, q2 *int8) int32
 //
 //go:noescape
 func transpose8x64(src, dst *int8, nsb int, c *byte)
+
+// transposeT16 writes the transposed layout of nsb superblocks in the
+// transposed kernels' lane order (see xQuant.setT: dst[512b+64i+p] =
+// src[512b+8·t16Vec(p)+i]); c is trConsts.
+//
+//go:noescape
+func transposeT16(src, dst *int8, nsb int, c *byte)
 
 // dotVNNI16T2 is dotVNNI16T of two rows' codes a and b at once (sharing
 // the table and input loads).

@@ -9,19 +9,22 @@ import (
 // The transposed int8 kernel of the radix codes (svqTable16: vq1p6).
 //
 // A row's radix words are first expanded in bulk (radixExpand): 8 words at
-// a time, N = x>>35 is split into its five base-55 digits by
-// multiply-shift division (exact for N < 2^29), the digits and the 7-bit
-// sign fields are packed one byte per vector into two byte arrays k and s
-// (vector order). The kernel (dotVNNIRT) then works like the u16
-// transposed kernel (fast_t16.go) on superblocks of 64 vectors and uses
-// the same transposed input digits (xQuant.qt, q2t, st), but the 55-entry
-// table fits one register per coordinate: abs[k_v][i] is one VPERMB, the
-// sign bit i a masked subtraction, coordinate 7's sign the parity of the
-// sign field plus P[k] (bit 7 of T_7), and the bias is 128 (no shift).
+// a time, N = x>>35 is split into its five base-55 digits (from the top,
+// as a 32-bit fixed-point fraction N/55^5 multiplied by 55 per digit; see
+// radixFix), the digits and the 7-bit sign fields are packed one byte per
+// vector into two byte arrays k and s (vector order). The kernel
+// (dotVNNIRT) then works like the u16 transposed kernel (fast_t16.go) on
+// superblocks of 64 vectors in the same lane order (t16Vec: one VPERMB of
+// k and s per superblock) and uses the same transposed input digits
+// (xQuant.qt, q2t, st), but the 55-entry table fits one register per
+// coordinate: 128+abs[k_v][i] is one VPERMB, the sign bit i a masked
+// negation (256−(128+a) = 128−a), coordinate 7's sign the parity of the
+// sign field plus P[k] (bit 7 of T_7, which holds abs without the bias),
+// and the bias is 128 (no shift).
 
 // rtTables holds the per-coordinate tables of svqTable16 (T_i[k] =
-// abs[k][i] at byte 64i+k; T_7 also has parity[k] in bit 7) and the
-// constants of radixExpand and dotVNNIRT (see fast_rt_amd64.s).
+// 128+abs[k][i] at byte 64i+k for i < 7; T_7[k] = abs[k][7] | parity[k]<<7)
+// and the constants of radixExpand and dotVNNIRT (see fast_rt_amd64.s).
 type rtTables struct {
 	once   sync.Once
 	tab    [8 * 64]byte
@@ -33,15 +36,26 @@ const (
 	rtPerm     = 0   // VPERMB index: byte 5w+j ← byte 8w+j (w < 8, j < 5)
 	rtShiftCtl = 64  // VPMULTISHIFTQB control: bytes 0,7,14,21,28 per qword
 	rtLow7     = 128 // 0x7f bytes
-	rtMagic    = 192 // qwords ⌈2^35/55⌉
+	rtMagic    = 192 // qwords radixFix
 	rtBase     = 256 // qwords 55
 	rtHigh     = 320 // 0x80 bytes
 	rtBits     = 384 // 384+64i: bytes 1<<i, i < 7
-	rtConstLen = rtBits + 7*64
+	rtVec      = 832 // VPERMB index: byte p ← byte t16Vec(p)
+	rtParity   = 896 // VGF2P8AFFINEQB matrix qwords (parityMatrix)
+	rtOne      = 960 // qwords 1
+	rtConstLen = rtOne + 64
 )
 
-// radixMagic is ⌈2^35/55⌉: for N < 2^29, N·radixMagic>>35 == N/55.
-const radixMagic = (1<<35 + radixBase - 1) / radixBase
+// radixFix is ⌈2^60/55^5⌉ (< 2^32): for every N < 2^29, F =
+// ⌊N·radixFix/2^28⌋ + 1 exceeds 2^32·N/55^5 by more than 0 and less than
+// 3 < 2^32/55^5, so that the integer parts of F·55^m/2^32 (m = 1..5) are
+// those of N·55^m/55^5 and the low 32 bits of F (mod 2^32, dropping the
+// integer part of an invalid N ≥ 55^5, whose digits 0-4 are those of
+// N mod 55^5) yield the five digits from the top.
+const radixFix = (1<<60 + radixPow5 - 1) / radixPow5
+
+// radixPow5 is 55^5.
+const radixPow5 = radixBase * radixBase * radixBase * radixBase * radixBase
 
 var rt rtTables
 
@@ -50,10 +64,10 @@ func (t *rtTables) get() *rtTables {
 	t.once.Do(func() {
 		st := &svqTable16
 		for k := range st.abs {
-			for i := range 8 {
-				t.tab[64*i+k] = st.abs[k][i]
+			for i := range 7 {
+				t.tab[64*i+k] = 128 + st.abs[k][i]
 			}
-			t.tab[64*7+k] |= st.parity[k] << 7
+			t.tab[64*7+k] = st.abs[k][7] | st.parity[k]<<7
 		}
 		c := t.consts[:]
 		for i := range 64 {
@@ -68,10 +82,13 @@ func (t *rtTables) get() *rtTables {
 			for b := range 7 {
 				c[rtBits+64*b+i] = 1 << b
 			}
+			c[rtVec+i] = byte(t16Vec(i))
 		}
 		for w := range 8 {
-			binary.LittleEndian.PutUint64(c[rtMagic+8*w:], radixMagic)
+			binary.LittleEndian.PutUint64(c[rtMagic+8*w:], radixFix)
 			binary.LittleEndian.PutUint64(c[rtBase+8*w:], radixBase)
+			binary.LittleEndian.PutUint64(c[rtParity+8*w:], parityMatrix)
+			binary.LittleEndian.PutUint64(c[rtOne+8*w:], 1)
 		}
 	})
 	return t
@@ -113,17 +130,19 @@ func radixExpandGo(b []byte, nwords int, k, s []byte) {
 }
 
 // dotVNNIRTGo is the specification of dotVNNIRT: dotVNNI16TGo with
-// vector v's code (k[v], s[v]) of svqTable16.
+// vector v's code (k[v], s[v]) of svqTable16 (so lane p of superblock b
+// holds vector 64b+t16Vec(p)).
 func dotVNNIRTGo(k, s []byte, nsb int, qt, q2t []int8, st []float32) float32 {
 	var acc float32
 	var q [8]int32
 	for b := range nsb {
 		var lane [16]int32
-		for v := range 64 {
-			svqTable16.expand(svqCode{k: uint16(k[64*b+v]), signs: s[64*b+v]}, &q)
+		for p := range 64 {
+			v := 64*b + t16Vec(p)
+			svqTable16.expand(svqCode{k: uint16(k[v]), signs: s[v]}, &q)
 			for i := range 8 {
-				x := 256*int32(qt[t16Sb*b+64*i+v]) + int32(q2t[t16Sb*b+64*i+v])
-				lane[v/4] += (q[i] + 128) * x
+				x := 256*int32(qt[t16Sb*b+64*i+p]) + int32(q2t[t16Sb*b+64*i+p])
+				lane[p/4] += (q[i] + 128) * x
 			}
 		}
 		for j, l := range lane {

@@ -58,6 +58,78 @@ func TestRadixExpandMatchesGo(t *testing.T) {
 	}
 }
 
+// TestRadixExpandAllN checks radixExpand's fixed-point digits against
+// division for every N < 2^29 (the whole 29-bit field, including the
+// invalid N ≥ 55^5, whose digits 0-4 are those of N mod 55^5); with
+// -short, for the first and last 2^16 values, the neighbours of every
+// multiple of 55^4 and a stride through the rest.
+func TestRadixExpandAllN(t *testing.T) {
+	if !useRT {
+		t.Skip("no transposed radix kernel on this CPU")
+	}
+	c := rt.get()
+	const chunk = 1 << 14
+	b := make([]byte, 8*chunk)
+	k, s := make([]byte, 5*chunk+64), make([]byte, 5*chunk+64)
+	expand := func(ns []uint64) {
+		for w, n := range ns {
+			binary.LittleEndian.PutUint64(b[8*w:], n<<35|uint64(w)&(1<<35-1))
+		}
+		radixExpand(&b[0], len(ns), &k[0], &s[0], &c.consts[0])
+	}
+	const top = 1 << 29
+	if !testing.Short() {
+		// Every N in order; the expected digits as an odometer.
+		var ns [chunk]uint64
+		var d [5]byte
+		for n0 := uint64(0); n0 < top; n0 += chunk {
+			for w := range ns {
+				ns[w] = n0 + uint64(w)
+			}
+			expand(ns[:])
+			for w := range chunk {
+				if [5]byte(k[5*w:5*w+5]) != d {
+					t.Fatalf("N %d: digits %v, want %v", ns[w], k[5*w:5*w+5], d)
+				}
+				for j := 0; j < 5; j++ {
+					if d[j]++; d[j] < radixBase {
+						break
+					}
+					d[j] = 0
+				}
+			}
+		}
+		return
+	}
+	var ns []uint64
+	for n := uint64(0); n < 1<<16; n++ {
+		ns = append(ns, n, top-1-n)
+	}
+	for m := uint64(0); m < top; m += radixPow[4] {
+		for d := uint64(0); d < 8; d++ {
+			ns = append(ns, m+d)
+			if m > d {
+				ns = append(ns, m-d-1)
+			}
+		}
+	}
+	for n := uint64(0); n < top; n += 4099 {
+		ns = append(ns, n)
+	}
+	for len(ns) > 0 {
+		m := min(len(ns), chunk)
+		expand(ns[:m])
+		for w, n := range ns[:m] {
+			for j := range 5 {
+				if want := byte(n / radixPow[j] % radixBase); k[5*w+j] != want {
+					t.Fatalf("N %d digit %d: %d, want %d", n, j, k[5*w+j], want)
+				}
+			}
+		}
+		ns = ns[m:]
+	}
+}
+
 // TestRTKernelMatchesGo compares the transposed radix kernel with its Go
 // specification on random codes, digits and scales (integer lane sums are
 // exact; the tolerance covers float rounding).

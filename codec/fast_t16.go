@@ -1,6 +1,9 @@
 package codec
 
-import "sync"
+import (
+	"encoding/binary"
+	"sync"
+)
 
 // The transposed int8 kernel of the u16 codes (svqTable2: vq2, the first
 // stage of vq3 and both stages of vq4).
@@ -8,18 +11,30 @@ import "sync"
 // The 512 KiB table of expanded codewords does not fit L1, and its 8-lane
 // gathers bound the plain int8 kernel. This kernel expands the codewords
 // arithmetically instead, on 64 vectors (512 weights, a "superblock") at
-// a time: byte lane v holds vector v, and the kernel steps through the 8
-// coordinates. For coordinate i it looks up abs[k_v][i] in a 256-byte
-// per-coordinate table (T_i, 2 KiB for all, in registers and L1) with two
-// VPERMT2B, applies sign bit i of the code as a masked subtraction and adds
-// the shift and the +128 bias as one per-lane byte (128+S or 128−S). The
-// input digits are stored transposed per superblock (xQuant.qt: byte
-// 64i+v of superblock b is column 512b+8v+i), so VPDPBUSD sums 4 vectors'
-// coordinate i per int32 lane; lane j of a superblock covers vectors
-// 4j..4j+3, which share input block 8b+j/2 and its scale (xQuant.st). The
+// a time: byte lane p holds vector t16Vec(p) (the order in which
+// VPACKUSWB packs the two 32-code halves of a superblock), and the kernel
+// steps through the 8 coordinates. For coordinate i it looks up
+// abs[k_v][i] in a 256-byte per-coordinate table (T_i, 2 KiB for all, in
+// L1) with four VPERMB (one per 64-entry quarter, merged by masks from
+// bits 6 and 7 of k), applies sign bit i of the code as a masked
+// subtraction and adds the shift and the +128 bias as one per-lane byte
+// (128+S or 128−S). The input digits are stored transposed per superblock
+// in the same lane order (xQuant.qt: byte 64i+p of superblock b is column
+// 512b+8·t16Vec(p)+i), so VPDPBUSD sums 4 lanes' coordinate i per int32
+// lane; lane j of a superblock covers lanes 4j..4j+3, four vectors of
+// input block 8b+t16Blk(j), which share its scale (xQuant.st). The
 // products are exactly those of the plain int8 kernel (q+128 times the two
 // digits), summed in another order: integer sums per superblock and lane,
 // then one float multiply-add per lane.
+
+// t16Vec is the vector of byte lane p < 64 of a superblock: lanes 16m..
+// 16m+7 hold vectors 8m..8m+7 and lanes 16m+8..16m+15 vectors 32+8m..
+// 32+8m+7 (VPACKUSWB of the codes 0..31 and 32..63 works per 16 bytes).
+func t16Vec(p int) int { return 8*(p>>4) + p&7 + 32*(p>>3&1) }
+
+// t16Blk is the input block (within its superblock) of the four vectors
+// of int32 lane j < 16.
+func t16Blk(j int) int { return t16Vec(4*j) / 8 }
 
 // t16Tables holds the per-coordinate tables of svqTable2 (T_i[k] =
 // abs[k][i] at byte 256i+k; T_7 also has parity[k] in bit 7) and the
@@ -27,8 +42,24 @@ import "sync"
 type t16Tables struct {
 	once   sync.Once
 	tab    [8 * 256]byte
-	consts [384 + 7*64]byte
+	consts [t16ConstLen]byte
 }
+
+// Constants block layout (byte offsets).
+const (
+	t16Low8     = 0   // words 0x00ff
+	t16Low7     = 64  // bytes 0x7f
+	t16BiasPos  = 128 // bytes 128+S
+	t16BiasNeg  = 192 // bytes 128−S
+	t16Bits     = 256 // 256+64i: bytes 1<<i, i < 7
+	t16Parity   = 704 // VGF2P8AFFINEQB matrix: bit 7 = parity of bits 0-6
+	t16ConstLen = t16Parity + 64
+)
+
+// parityMatrix is the qword of a VGF2P8AFFINEQB matrix whose product with
+// a byte is the parity of its bits 0-6 in bit 7 (output bit 7 is the
+// parity of the input ANDed with the matrix's byte 0); bits 0-6 are 0.
+const parityMatrix = 0x7f
 
 var t16 t16Tables
 
@@ -44,15 +75,16 @@ func (t *t16Tables) get() *t16Tables {
 		}
 		c := t.consts[:]
 		for j := range 64 {
-			c[j] = byte(2 * j)
-			c[64+j] = byte(2*j + 1)
-			c[128+j] = 0x7f
-			c[192+j] = 0x80
-			c[256+j] = 128 + st.shift
-			c[320+j] = 128 - st.shift
+			c[t16Low8+j] = byte(1-j%2) * 0xff
+			c[t16Low7+j] = 0x7f
+			c[t16BiasPos+j] = 128 + st.shift
+			c[t16BiasNeg+j] = 128 - st.shift
 			for i := range 7 {
-				c[384+64*i+j] = 1 << i
+				c[t16Bits+64*i+j] = 1 << i
 			}
+		}
+		for w := range 8 {
+			binary.LittleEndian.PutUint64(c[t16Parity+8*w:], parityMatrix)
 		}
 	})
 	return t
@@ -82,8 +114,9 @@ var useT16 = t16Kernel && t16Usable()
 const t16Sb = 8 * xBlock
 
 // setT quantizes nothing new: it rearranges xq's digits of the nsb full
-// superblocks into the transposed layout and spreads the block scales to
-// the kernel's 16 lanes per superblock.
+// superblocks into the transposed layout (qt[512b+64i+p] =
+// q[512b+8·t16Vec(p)+i]) and spreads the block scales to the kernel's 16
+// lanes per superblock (st[16b+j] = s[8b+t16Blk(j)]).
 func (xq *xQuant) setT(nsb int) {
 	n := nsb * t16Sb
 	if cap(xq.qt) < n {
@@ -92,31 +125,31 @@ func (xq *xQuant) setT(nsb int) {
 		xq.st = make([]float32, 16*nsb)
 	}
 	xq.qt, xq.q2t, xq.st = xq.qt[:n], xq.q2t[:n], xq.st[:16*nsb]
+	for b := range nsb {
+		for j := range 16 {
+			xq.st[16*b+j] = xq.s[8*b+t16Blk(j)]
+		}
+	}
 	if nsb > 0 && useVNNI && t16Kernel {
 		c := trConsts()
-		transpose8x64(&xq.q[0], &xq.qt[0], nsb, &c[0])
-		transpose8x64(&xq.q2[0], &xq.q2t[0], nsb, &c[0])
-		for j := range 16 * nsb {
-			xq.st[j] = xq.s[j/2]
-		}
+		transposeT16(&xq.q[0], &xq.qt[0], nsb, &c[0])
+		transposeT16(&xq.q2[0], &xq.q2t[0], nsb, &c[0])
 		return
 	}
 	for b := range nsb {
 		q, q2 := xq.q[b*t16Sb:(b+1)*t16Sb], xq.q2[b*t16Sb:(b+1)*t16Sb]
 		qt, q2t := xq.qt[b*t16Sb:(b+1)*t16Sb], xq.q2t[b*t16Sb:(b+1)*t16Sb]
-		for v := range 64 {
+		for p := range 64 {
+			v := t16Vec(p)
 			for i := range 8 {
-				qt[64*i+v] = q[8*v+i]
-				q2t[64*i+v] = q2[8*v+i]
+				qt[64*i+p] = q[8*v+i]
+				q2t[64*i+p] = q2[8*v+i]
 			}
-		}
-		for j := range 16 {
-			xq.st[16*b+j] = xq.s[8*b+j/2]
 		}
 	}
 }
 
-// trConsts returns transpose8x64's constants: the VPERMB index of an 8×8
+// trConsts returns the constants of transposeT16 (and transpose8x64): the VPERMB index of an 8×8
 // byte transpose within each qword (byte 8i+j ← byte 8j+i) and the qword
 // offsets 64m of the scatter.
 var trConsts = sync.OnceValue(func() *[128]byte {
@@ -132,20 +165,20 @@ var trConsts = sync.OnceValue(func() *[128]byte {
 })
 
 // dotVNNI16TGo is the specification of dotVNNI16T: Σ over nsb superblocks
-// and lanes j of st[j]·Σ_{i<8} Σ_{m<4} (q[v]+128)·(256·qt[64i+v] +
-// q2t[64i+v]) with v = 4j+m, q the codeword of code v.
+// and lanes j of st[j]·Σ_{i<8} Σ_{p=4j..4j+3} (q[v]+128)·(256·qt[64i+p] +
+// q2t[64i+p]) with v = t16Vec(p), q the codeword of code v.
 func dotVNNI16TGo(codes []byte, nsb int, qt, q2t []int8, st []float32) float32 {
 	var acc float32
 	var q [8]int32
 	for b := range nsb {
 		var lane [16]int32
-		for v := range 64 {
-			o := 2 * (64*b + v)
+		for p := range 64 {
+			o := 2 * (64*b + t16Vec(p))
 			c := uint16(codes[o]) | uint16(codes[o+1])<<8
 			svqTable2.expand(svqCode{k: c & 0xff, signs: uint8(c>>8) & 0x7f, shift: uint8(c >> 15)}, &q)
 			for i := range 8 {
-				x := 256*int32(qt[t16Sb*b+64*i+v]) + int32(q2t[t16Sb*b+64*i+v])
-				lane[v/4] += (q[i] + 128) * x
+				x := 256*int32(qt[t16Sb*b+64*i+p]) + int32(q2t[t16Sb*b+64*i+p])
+				lane[p/4] += (q[i] + 128) * x
 			}
 		}
 		for j, l := range lane {

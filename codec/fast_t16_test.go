@@ -44,7 +44,8 @@ func TestT16KernelMatchesGo(t *testing.T) {
 	}
 }
 
-// TestT16Layout checks setT's transposition against the plain layout.
+// TestT16Layout checks setT's transposition (the kernels' lane order
+// t16Vec) and lane scales against the plain layout.
 func TestT16Layout(t *testing.T) {
 	x := gaussian(3*t16Sb+72, 9)
 	xq := new(xQuant)
@@ -53,18 +54,36 @@ func TestT16Layout(t *testing.T) {
 	}
 	xq.setT(3)
 	for b := range 3 {
-		for v := range 64 {
+		for p := range 64 {
+			v := t16Vec(p)
 			for i := range 8 {
 				col := t16Sb*b + 8*v + i
-				if xq.qt[t16Sb*b+64*i+v] != xq.q[col] || xq.q2t[t16Sb*b+64*i+v] != xq.q2[col] {
-					t.Fatalf("superblock %d vector %d coordinate %d: transposed digit differs", b, v, i)
+				if xq.qt[t16Sb*b+64*i+p] != xq.q[col] || xq.q2t[t16Sb*b+64*i+p] != xq.q2[col] {
+					t.Fatalf("superblock %d lane %d (vector %d) coordinate %d: transposed digit differs", b, p, v, i)
 				}
 			}
 		}
 		for j := range 16 {
-			if xq.st[16*b+j] != xq.s[8*b+j/2] {
-				t.Fatalf("superblock %d lane %d: scale %v, block scale %v", b, j, xq.st[16*b+j], xq.s[8*b+j/2])
+			if xq.st[16*b+j] != xq.s[8*b+t16Blk(j)] {
+				t.Fatalf("superblock %d lane %d: scale %v, block scale %v", b, j, xq.st[16*b+j], xq.s[8*b+t16Blk(j)])
 			}
+		}
+	}
+}
+
+// TestT16LaneOrder checks that t16Vec permutes the 64 vectors of a
+// superblock and that the four vectors of every int32 lane share one input
+// block (t16Blk), so that one scale per lane is exact.
+func TestT16LaneOrder(t *testing.T) {
+	var seen [64]bool
+	for p := range 64 {
+		v := t16Vec(p)
+		if v < 0 || v >= 64 || seen[v] {
+			t.Fatalf("lane %d: vector %d out of range or repeated", p, v)
+		}
+		seen[v] = true
+		if got, want := v/8, t16Blk(p/4); got != want {
+			t.Errorf("lane %d: vector %d in block %d, lane scale of block %d", p, v, got, want)
 		}
 	}
 }
