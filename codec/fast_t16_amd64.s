@@ -24,8 +24,9 @@
 // 128+S, 192 128−S, 256+64i bytes 1<<i (i < 7), 704 the parity matrix.
 
 // T16_SETUP splits the 64 codes at (SRC) into indices IDX and high bytes
-// HI, the quarter masks K6 (bit 6), K7 (bit 7) and K67 (both), and the
-// per-lane bias BIAS (clobbers Z11, Z13, Z29 and the sign mask KS).
+// HI, the quarter masks K6 (bit 6; Z20 holds bytes 0x40), K7 (bit 7) and
+// K67 (both), and the per-lane bias BIAS (clobbers Z11, Z13, Z29 and the
+// sign mask KS).
 #define T16_SETUP(SRC, IDX, HI, K6, K7, K67, KS, BIAS) \
 	VMOVDQU64 (SRC), Z11          \
 	VMOVDQU64 64(SRC), Z13        \
@@ -36,8 +37,7 @@
 	VPANDD    Z26, Z13, Z13       \
 	VPACKUSWB Z13, Z11, IDX       \
 	VPMOVB2M  IDX, K7             \
-	VPADDB    IDX, IDX, Z29       \
-	VPMOVB2M  Z29, K6             \
+	VPTESTMB  Z20, IDX, K6        \
 	KANDQ     K6, K7, K67         \
 	VPMOVB2M  HI, KS              \
 	VPBLENDMB 192(R9), Z24, KS, BIAS
@@ -113,6 +113,22 @@
 	T16_W(Z10, Z8, K7)                       \
 	T16_DOT(Z10, ACCH, ACCL)
 
+// T16_COORDP is coordinate i < 7 of two superblocks of one row: the first
+// as row A (digits at XO), the second in row B's registers (digits at
+// XOB, from memory).
+#define T16_COORDP(BIT, XO, XOB) \
+	VMOVDQU64 XO(DX), Z6                \
+	VMOVDQU64 XO(R8), Z12               \
+	T16_LOOK(Z5, K1, K2, K3, Z10)       \
+	T16_LOOK(Z21, K4, K5, K6, Z31)      \
+	VPTESTMB  BIT, Z7, K7               \
+	T16_W(Z10, Z8, K7)                  \
+	T16_DOT(Z10, Z1, Z2)                \
+	VPTESTMB  BIT, Z22, K7              \
+	T16_W(Z31, Z23, K7)                 \
+	VPDPBUSD  XOB(DX), Z31, Z3          \
+	VPDPBUSD  XOB(R8), Z31, Z4
+
 // func dotVNNI16T(codes *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) float32
 TEXT ·dotVNNI16T(SB), NOSPLIT, $0-60
 	MOVQ codes+0(FP), SI
@@ -124,12 +140,66 @@ TEXT ·dotVNNI16T(SB), NOSPLIT, $0-60
 	MOVQ k+48(FP), R9
 	T16_CONSTS
 	VPXORD Z0, Z0, Z0
-	TESTQ  CX, CX
-	JE     t16done
+	CMPQ   CX, $2
+	JL     t16one
 
-t16loop:
+	// two superblocks at a time (rows A and B of dotVNNI16T2), their
+	// lane sums added to Z0 in order
+t16pair:
 	PREFETCHT0 1024(SI)
 	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	PREFETCHT0 1216(SI)
+	T16_SETUP(SI, Z5, Z7, K1, K2, K3, K7, Z8)
+	ADDQ       $128, SI
+	T16_SETUP(SI, Z21, Z22, K4, K5, K6, K7, Z23)
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	T16_TAB(0, 64, 128, 192)
+	T16_COORDP(Z14, 0, 512)
+	T16_TAB(256, 320, 384, 448)
+	T16_COORDP(Z15, 64, 576)
+	T16_TAB(512, 576, 640, 704)
+	T16_COORDP(Z16, 128, 640)
+	T16_TAB(768, 832, 896, 960)
+	T16_COORDP(Z17, 192, 704)
+	T16_TAB(1024, 1088, 1152, 1216)
+	T16_COORDP(Z18, 256, 768)
+	T16_TAB(1280, 1344, 1408, 1472)
+	T16_COORDP(Z19, 320, 832)
+	T16_TAB(1536, 1600, 1664, 1728)
+	T16_COORDP(Z20, 384, 896)
+
+	// coordinate 7
+	VMOVDQU64 448(DX), Z6
+	VMOVDQU64 448(R8), Z12
+	T16_TAB(1792, 1856, 1920, 1984)
+	T16_LOOK(Z5, K1, K2, K3, Z10)
+	T16_LOOK(Z21, K4, K5, K6, Z31)
+	T16_SIGN7(Z10, Z7, K7)
+	T16_W(Z10, Z8, K7)
+	T16_DOT(Z10, Z1, Z2)
+	T16_SIGN7(Z31, Z22, K7)
+	T16_W(Z31, Z23, K7)
+	VPDPBUSD  960(DX), Z31, Z3
+	VPDPBUSD  960(R8), Z31, Z4
+
+	T16_END(Z1, Z2, Z0)
+	ADDQ $64, BX
+	T16_END(Z3, Z4, Z0)
+	ADDQ $128, SI
+	ADDQ $1024, DX
+	ADDQ $1024, R8
+	ADDQ $64, BX
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  t16pair
+
+t16one:
+	TESTQ CX, CX
+	JE    t16done
 	T16_SETUP(SI, Z5, Z7, K1, K2, K3, K7, Z8)
 	VPXORD     Z1, Z1, Z1
 	VPXORD     Z2, Z2, Z2
@@ -155,12 +225,6 @@ t16loop:
 	VPADDD Z3, Z1, Z1
 	VPADDD Z4, Z2, Z2
 	T16_END(Z1, Z2, Z0)
-	ADDQ   $128, SI
-	ADDQ $512, DX
-	ADDQ $512, R8
-	ADDQ $64, BX
-	DECQ CX
-	JNZ  t16loop
 
 t16done:
 	VEXTRACTF32X8 $1, Z0, Y1
