@@ -108,13 +108,17 @@ func (p *Pool) work(w *poolWorker) {
 }
 
 // spinUntil polls cond for up to spinFor and reports whether it held.
+// Every few polls it yields the core (osYield), so that on a machine with
+// more runnable threads than cores the spinning thread does not keep one
+// that is waiting for it (or another process) from running.
 func spinUntil(cond func() bool) bool {
 	var deadline time.Time
 	for i := 0; ; i++ {
 		if cond() {
 			return true
 		}
-		if i%256 == 255 {
+		if i%32 == 31 {
+			osYield()
 			now := time.Now()
 			if deadline.IsZero() {
 				deadline = now.Add(spinFor)
