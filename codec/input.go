@@ -88,11 +88,18 @@ func (e *Encoded) AddOutlierProducts(dst []float32, ld int, x []float32, n, lo, 
 	if t.rowStart == nil {
 		return nil
 	}
-	for r := lo; r < hi; r++ {
-		for i := t.rowStart[r]; i < t.rowStart[r+1]; i++ {
-			c, v := int(t.col[i]), t.val[i]
-			for k := range n {
-				dst[k*ld+r-lo] += v * x[k*e.Cols+c]
+	if t.rowStart[lo] == t.rowStart[hi] {
+		return nil
+	}
+	for k := range n {
+		xk, dk := x[k*e.Cols:(k+1)*e.Cols], dst[k*ld:]
+		for r := lo; r < hi; r++ {
+			if i0, i1 := t.rowStart[r], t.rowStart[r+1]; i0 < i1 {
+				var s float32
+				for i := i0; i < i1; i++ {
+					s += t.val[i] * xk[t.col[i]]
+				}
+				dk[r-lo] += s
 			}
 		}
 	}
