@@ -91,15 +91,36 @@ func (e *Encoded) AddOutlierProducts(dst []float32, ld int, x []float32, n, lo, 
 	if t.rowStart[lo] == t.rowStart[hi] {
 		return nil
 	}
-	for k := range n {
-		xk, dk := x[k*e.Cols:(k+1)*e.Cols], dst[k*ld:]
+	cols := e.Cols
+	k := 0
+	for ; k+4 <= n; k += 4 { // four inputs per pass over the entries
+		x0, x1, x2, x3 := x[k*cols:(k+1)*cols], x[(k+1)*cols:(k+2)*cols], x[(k+2)*cols:(k+3)*cols], x[(k+3)*cols:(k+4)*cols]
+		for r := lo; r < hi; r++ {
+			if i0, i1 := t.rowStart[r], t.rowStart[r+1]; i0 < i1 {
+				var s0, s1, s2, s3 float32
+				for i := i0; i < i1; i++ {
+					c, v := t.col[i], t.val[i]
+					s0 += v * x0[c]
+					s1 += v * x1[c]
+					s2 += v * x2[c]
+					s3 += v * x3[c]
+				}
+				dst[k*ld+r-lo] += s0
+				dst[(k+1)*ld+r-lo] += s1
+				dst[(k+2)*ld+r-lo] += s2
+				dst[(k+3)*ld+r-lo] += s3
+			}
+		}
+	}
+	for ; k < n; k++ {
+		xk := x[k*cols : (k+1)*cols]
 		for r := lo; r < hi; r++ {
 			if i0, i1 := t.rowStart[r], t.rowStart[r+1]; i0 < i1 {
 				var s float32
 				for i := i0; i < i1; i++ {
 					s += t.val[i] * xk[t.col[i]]
 				}
-				dk[r-lo] += s
+				dst[k*ld+r-lo] += s
 			}
 		}
 	}

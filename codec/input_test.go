@@ -87,7 +87,7 @@ func TestDotRowsInputMisuse(t *testing.T) {
 // inputs, plus AddOutlierProducts, equal DotRows of every input (to float
 // rounding), for a matrix with an outlier table.
 func TestAddOutlierProducts(t *testing.T) {
-	const rows, cols, n = 12, 512, 3
+	const rows, cols, n = 12, 512, 6 // one group of four inputs and a tail
 	c, err := Lookup("vq2")
 	if err != nil {
 		t.Fatal(err)

@@ -104,6 +104,9 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	m.big = sc
 	p.ForArgsBalanced(rows, encBlock, args, encMulChunk)
 	m.big = nil
+	if m.outs {
+		p.ForArgsBalanced(n, 1, args, encOutlierChunk)
+	}
 	mulScratchPool.Put(sc)
 }
 
@@ -126,10 +129,11 @@ func encDotChunk(a *kernels.Args, worker, lo, hi int) {
 
 // encMulChunk computes one worker's rows of a matrix-matrix product, a
 // block of rows at a time: decoded once in the rotated domain, multiplied
-// with all n rotated inputs, plus the outlier table's share.
+// with all n rotated inputs (the outlier table's share is added after, by
+// encOutlierChunk).
 func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
-	e, dst, x, n, off, rows := m.enc, a.A, a.B, a.I[0], a.I[1], a.I[2]
+	e, dst, n, off, rows := m.enc, a.A, a.I[0], a.I[1], a.I[2]
 	sc := m.big
 	width := m.p
 	buf := grow(sc.rows[worker], encBlock*width)
@@ -140,8 +144,14 @@ func encMulChunk(a *kernels.Args, worker, lo, hi int) {
 			panic(fmt.Sprintf("model: decoding rows %d..%d: %v", off+r0, off+r1, err)) // validated at load: unreachable
 		}
 		kernels.MatMulF32(dst[r0:], buf[:(r1-r0)*width], sc.xr[:n*width], r1-r0, width, n, rows)
-		if m.outs {
-			_ = e.AddOutlierProducts(dst[r0:], rows, x, n, off+r0, off+r1) // shapes match by construction
-		}
 	}
+}
+
+// encOutlierChunk adds the outlier table's share to the products of
+// inputs [lo, hi) (all rows of the window): one pass over each input,
+// which stays in cache while the table's entries pick its columns.
+func encOutlierChunk(a *kernels.Args, _, lo, hi int) {
+	m := a.Obj.(*Encoded)
+	e, dst, x, off, rows := m.enc, a.A, a.B, a.I[1], a.I[2]
+	_ = e.AddOutlierProducts(dst[lo*rows:], rows, x[lo*e.Cols:], hi-lo, off, off+rows) // shapes match by construction
 }
