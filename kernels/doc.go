@@ -6,8 +6,16 @@
 // at run time by CPU feature (AVX-512, else AVX2/FMA/F16C): Dot, DotBF16 and
 // DotF16 (dot_amd64.s, dotf16_amd64.s), the 4-row matrix-vector kernels
 // MatVecF32/BF16/F16 with prefetch (matvec_amd64.s), the register-blocked
-// matrix-matrix kernels MatMulF32/BF16/F16 (gemm_amd64.s), and the
-// bandwidth and FMA loops (measure_amd64.s). They differ from their
-// references only by reassociation of sums; the purego build tag forces the
-// references everywhere. It imports nothing of upg's (it is a leaf).
+// matrix-matrix kernels MatMulF32/BF16/F16 (gemm_amd64.s), the 4×64 panel
+// product of blocked attention MulPanel64, a vectorized exp (Exp, ExpShift,
+// Softmax, SoftmaxOnline, SwiGLU; relative error ≤ ExpMaxRelErr against
+// math.Exp), and the bandwidth and FMA loops (measure_amd64.s). Products
+// differ from their references only by reassociation of sums; the purego
+// build tag forces the references everywhere.
+//
+// The Pool splits loops over persistent workers: ForArgs in one chunk per
+// thread, ForArgsBalanced in about four per thread taken in turn. Hand-offs
+// spin briefly (yielding the core every few polls) before parking, so a
+// decoded token's ~150 loops cost about a microsecond each instead of a
+// goroutine wake-up. The package imports nothing of upg's (it is a leaf).
 package kernels
