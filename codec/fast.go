@@ -29,9 +29,11 @@ import (
 //     stage by at most D·Σ|q[i]|·s(i)/512 (≈1e-5 of Σ|w||x| for Gaussian-like
 //     rotated inputs). Columns after the last full 64-block use Go.
 //   - for u16 codes (svqTable2), where the CPU also has AVX-512 BW, VBMI
-//     and BITALG, a transposed int8 kernel (fast_t16.go) replaces the
+//     and GFNI, a transposed int8 kernel (fast_t16.go) replaces the
 //     plain one on every full 512-column superblock: the same products
-//     without the 512 KiB table, about 1.3-1.4x faster; the plain kernel
+//     without the 512 KiB table (BenchmarkT16Kernel2: ~26 G weights/s per
+//     core on the development machine, vs ~5 for the plain kernel's
+//     BenchmarkDotRows before it); the plain kernel
 //     takes the remaining full 64-blocks; single-stage u16 codecs run it on
 //     two rows at a time (dotVNNI16T2).
 //   - for radix codes on the same CPUs, a transposed kernel (fast_rt.go)
@@ -401,8 +403,13 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQu
 	nv := vecsPerRow(e.Cols)
 	rs := runs[:len(stages)]
 	r := lo
-	if len(rs) == 1 && rs[0].p == packU16 && useT16 && len(xq.s) >= 8 {
-		r = dotRowPairsU16(st, &rs[0], dst, x, lo, hi, nv, xq, xr)
+	if useT16 && len(xq.s) >= 8 {
+		switch {
+		case len(rs) == 1 && rs[0].p == packU16:
+			r = dotRowPairsU16(st, &rs[0], dst, x, lo, hi, nv, xq, xr)
+		case len(rs) == 2 && rs[0].p == packU16 && rs[1].p == packU16:
+			r = dotRowStagesU16(st, rs, dst, x, lo, hi, nv, xq, xr)
+		}
 	}
 	for ; r < hi; r++ {
 		var out float32
@@ -491,6 +498,24 @@ func dotRowPairsU16(st *decodeState, s *stageRun, dst, x []float32, lo, hi, nv i
 		dst[r+1] = rowScale(s.scales, r+1)*b + st.outs.dotRow(r+1, x)
 	}
 	return r
+}
+
+// dotRowStagesU16 is dotRowsFast's loop for two u16 stages (vq4): the two
+// stages of a row share the input, so dotVNNI16T2 runs them together; the
+// sums are those of the one-stage-at-a-time loop, bit for bit.
+func dotRowStagesU16(st *decodeState, rs []stageRun, dst, x []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
+	nb := len(xq.s)
+	t := &t16
+	for r := lo; r < hi; r++ {
+		a, b := dotVNNI16T2(&rs[0].codes[2*r*nv], &rs[1].codes[2*r*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
+		a = u16Rest(&rs[0], r, nv, nb/8*8, a, xq, xr)
+		b = u16Rest(&rs[1], r, nv, nb/8*8, b, xq, xr)
+		var out float32
+		out += rowScale(rs[0].scales, r) * a
+		out += rowScale(rs[1].scales, r) * b
+		dst[r] = out + st.outs.dotRow(r, x)
+	}
+	return hi
 }
 
 // chunkCorr is the bias correction of blocks g0..g0+n-1 alone.

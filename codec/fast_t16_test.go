@@ -113,3 +113,42 @@ func TestT16TwoRowKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestVQ4StagePairs: vq4's rows, with both stages in one dotVNNI16T2
+// call, equal the stage-by-stage sums (stageDotQ) bit for bit, for widths
+// with and without a partial superblock.
+func TestVQ4StagePairs(t *testing.T) {
+	if !useT16 {
+		t.Skip("no transposed kernel on this CPU")
+	}
+	for _, cols := range []int{512, 1000, 2048} {
+		e := randomEncoded(t, "vq4", 9, cols, uint64(cols))
+		x := gaussian(cols, 3)
+		xr := make([]float32, e.RotatedLen())
+		if err := e.RotateInput(xr, x); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, e.Rows)
+		if err := e.DotRowsRotated(got, x, xr, 0, e.Rows); err != nil {
+			t.Fatal(err)
+		}
+		st := e.state.Load()
+		xq := new(xQuant)
+		if !xq.set(xr) {
+			t.Fatal("set failed")
+		}
+		nv := vecsPerRow(e.Cols)
+		for r := range e.Rows {
+			var out float32
+			for i := range st.c.impl.stages {
+				s := &st.c.impl.stages[i]
+				run := stageRun{s: s, p: stagePacking(s), tab: tableFor(stagePacking(s), true).entries(), codes: e.Blobs[s.codes], scales: e.Blobs[s.scales]}
+				out += rowScale(run.scales, r) * stageDotQ(&run, r, nv, xq, xr)
+			}
+			out += st.outs.dotRow(r, x)
+			if math.Float32bits(out) != math.Float32bits(got[r]) {
+				t.Fatalf("cols %d row %d: paired %v, stage by stage %v", cols, r, got[r], out)
+			}
+		}
+	}
+}
