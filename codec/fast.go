@@ -406,9 +406,9 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQu
 	if useT16 && len(xq.s) >= 8 {
 		switch {
 		case len(rs) == 1 && rs[0].p == packU16:
-			r = dotRowPairsU16(st, &rs[0], dst, x, lo, hi, nv, xq, xr)
+			r = dotRowPairsU16(&rs[0], dst, lo, hi, nv, xq, xr)
 		case len(rs) == 2 && rs[0].p == packU16 && rs[1].p == packU16:
-			r = dotRowStagesU16(st, rs, dst, x, lo, hi, nv, xq, xr)
+			r = dotRowStagesU16(rs, dst, lo, hi, nv, xq, xr)
 		}
 	}
 	for ; r < hi; r++ {
@@ -416,8 +416,9 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQu
 		for i := range rs {
 			out += rowScale(rs[i].scales, r) * stageDotQ(&rs[i], r, nv, xq, xr)
 		}
-		dst[r] = out + st.outs.dotRow(r, x)
+		dst[r] = out
 	}
+	st.outs.addDots(dst, x, lo, hi)
 	return true
 }
 
@@ -485,8 +486,8 @@ func u16Rest(s *stageRun, r, nv, g int, acc float32, xq *xQuant, xr []float32) f
 
 // dotRowPairsU16 is dotRowsFast's loop for a single u16 stage with the
 // transposed kernel: rows two at a time by dotVNNI16T2 (rows lo..r-1 for
-// the returned r are done).
-func dotRowPairsU16(st *decodeState, s *stageRun, dst, x []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
+// the returned r are done; dotRowsFast adds the outlier table after).
+func dotRowPairsU16(s *stageRun, dst []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
 	nb := len(xq.s)
 	t := &t16
 	r := lo
@@ -494,8 +495,8 @@ func dotRowPairsU16(st *decodeState, s *stageRun, dst, x []float32, lo, hi, nv i
 		a, b := dotVNNI16T2(&s.codes[2*r*nv], &s.codes[2*(r+1)*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
 		a = u16Rest(s, r, nv, nb/8*8, a, xq, xr)
 		b = u16Rest(s, r+1, nv, nb/8*8, b, xq, xr)
-		dst[r] = rowScale(s.scales, r)*a + st.outs.dotRow(r, x)
-		dst[r+1] = rowScale(s.scales, r+1)*b + st.outs.dotRow(r+1, x)
+		dst[r] = rowScale(s.scales, r) * a
+		dst[r+1] = rowScale(s.scales, r+1) * b
 	}
 	return r
 }
@@ -503,7 +504,7 @@ func dotRowPairsU16(st *decodeState, s *stageRun, dst, x []float32, lo, hi, nv i
 // dotRowStagesU16 is dotRowsFast's loop for two u16 stages (vq4): the two
 // stages of a row share the input, so dotVNNI16T2 runs them together; the
 // sums are those of the one-stage-at-a-time loop, bit for bit.
-func dotRowStagesU16(st *decodeState, rs []stageRun, dst, x []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
+func dotRowStagesU16(rs []stageRun, dst []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
 	nb := len(xq.s)
 	t := &t16
 	for r := lo; r < hi; r++ {
@@ -513,7 +514,7 @@ func dotRowStagesU16(st *decodeState, rs []stageRun, dst, x []float32, lo, hi, n
 		var out float32
 		out += rowScale(rs[0].scales, r) * a
 		out += rowScale(rs[1].scales, r) * b
-		dst[r] = out + st.outs.dotRow(r, x)
+		dst[r] = out
 	}
 	return hi
 }

@@ -140,3 +140,51 @@ func TestAddOutlierProducts(t *testing.T) {
 		t.Fatal("AddOutlierProducts accepted ld < rows")
 	}
 }
+
+// TestFastOutliersMatchReference: with an outlier table, the fast row
+// products (the table added in one pass after the kernels) match the
+// reference per-row products for a range of rows not starting at 0.
+func TestFastOutliersMatchReference(t *testing.T) {
+	const rows, cols = 21, 520
+	for _, name := range []string{"vq2", "vq3", "vq4", "vq1p6", "vq1"} {
+		c, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := gaussian(rows*cols, 31)
+		for r := range rows {
+			w[r*cols+(r*37)%cols] = 30 // one spike per row
+		}
+		e, err := c.Encode(w, rows, cols, nil, Params{Seed: 6, OutlierFrac: 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := gaussian(cols, 32)
+		xr := make([]float32, e.RotatedLen())
+		if err := e.RotateInput(xr, x); err != nil {
+			t.Fatal(err)
+		}
+		fast, ref := make([]float32, rows), make([]float32, rows)
+		if err := e.DotRowsRotated(fast, x, xr, 3, rows); err != nil {
+			t.Fatal(err)
+		}
+		forceRef = true
+		err = e.DotRowsRotated(ref, x, xr, 3, rows)
+		forceRef = false
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r := 3; r < rows; r++ {
+			var scale float64
+			for j := range cols {
+				scale += math.Abs(float64(w[r*cols+j] * x[j]))
+			}
+			if d := math.Abs(float64(fast[r] - ref[r])); d > 1e-4*scale {
+				t.Fatalf("%s row %d: fast %v, reference %v", name, r, fast[r], ref[r])
+			}
+		}
+		if fast[0] != 0 || fast[2] != 0 {
+			t.Fatalf("%s: rows before lo written", name)
+		}
+	}
+}

@@ -21,6 +21,7 @@ const (
 type outlierTable struct {
 	cols     int
 	rowStart []int
+	row      []int32 // row of each entry (addDots' flat loop)
 	col      []int32
 	val      []float32
 }
@@ -97,6 +98,7 @@ func parseOutliers(idx, val []byte, n, rows, cols int) (outlierTable, error) {
 		return t, fmt.Errorf("outlier table: count %d with %d index bytes and %d value bytes: %w", n, len(idx), len(val), ErrCorrupt)
 	}
 	t.rowStart = make([]int, rows+1)
+	t.row = make([]int32, n)
 	t.col = make([]int32, n)
 	t.val = make([]float32, n)
 	total := uint64(rows) * uint64(cols)
@@ -118,6 +120,7 @@ func parseOutliers(idx, val []byte, n, rows, cols int) (outlierTable, error) {
 			r++
 			t.rowStart[r] = i
 		}
+		t.row[i] = int32(row)
 		t.col[i] = int32(pos % uint64(cols))
 		v := kernels.F16ToF32(binary.LittleEndian.Uint16(val[2*i:]))
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -142,6 +145,20 @@ func (t *outlierTable) addRow(r int, dst []float32) {
 	}
 	for i := t.rowStart[r]; i < t.rowStart[r+1]; i++ {
 		dst[t.col[i]] += t.val[i]
+	}
+}
+
+// addDots adds correction·x[col] of every entry of rows lo..hi-1 to
+// dst[row], in one loop over the entries (no per-row branches: most rows
+// have zero to two entries).
+func (t *outlierTable) addDots(dst, x []float32, lo, hi int) {
+	if t.rowStart == nil {
+		return
+	}
+	i1 := t.rowStart[hi]
+	row, col, val := t.row[:i1], t.col[:i1], t.val[:i1]
+	for i := t.rowStart[lo]; i < i1; i++ {
+		dst[row[i]] += val[i] * x[col[i]]
 	}
 }
 

@@ -31,8 +31,8 @@ func autoRotBlock(cols int) int {
 // transform. A nil *rotation is the identity.
 type rotation struct {
 	block int
-	scale float32 // float32(1/sqrt(block)) rounded from float64
-	neg   []bool  // neg[j]: column j's sign is -1
+	scale float32  // float32(1/sqrt(block)) rounded from float64
+	neg   []bool   // neg[j]: column j's sign is -1
 	signs []uint32 // signs[j]: 1<<31 where neg[j] (the fast path's XOR mask)
 }
 
