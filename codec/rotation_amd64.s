@@ -2,6 +2,14 @@
 
 #include "textflag.h"
 
+// STAGE is one in-register butterfly stage from SRC into DST: the partner
+// of lane j is lane j XOR h (index vector IDX); lanes with bit h set (MASK)
+// take partner − own, the others own + partner.
+#define STAGE(IDX, MASK, SRC, DST) \
+	VPERMPS SRC, IDX, Z1       \
+	VADDPS  Z1, SRC, DST       \
+	VSUBPS  SRC, Z1, MASK, DST
+
 // func fwhtBlockAVX512(v *float32, n int, signs *uint32, scale float32, c *uint32)
 //
 // One rotation block of n values (a power of two ≥ 16) in place: sign
@@ -35,18 +43,10 @@ TEXT ·fwhtBlockAVX512(SB), NOSPLIT, $0-40
 p1loop:
 	VMOVUPS (DI)(R10*4), Z0
 	VPXORD  (SI)(R10*4), Z0, Z0
-	VPERMPS Z0, Z24, Z1
-	VADDPS  Z1, Z0, Z2
-	VSUBPS  Z0, Z1, K1, Z2
-	VPERMPS Z2, Z25, Z1
-	VADDPS  Z1, Z2, Z0
-	VSUBPS  Z2, Z1, K2, Z0
-	VPERMPS Z0, Z26, Z1
-	VADDPS  Z1, Z0, Z2
-	VSUBPS  Z0, Z1, K3, Z2
-	VPERMPS Z2, Z27, Z1
-	VADDPS  Z1, Z2, Z0
-	VSUBPS  Z2, Z1, K4, Z0
+	STAGE(Z24, K1, Z0, Z2)
+	STAGE(Z25, K2, Z2, Z0)
+	STAGE(Z26, K3, Z0, Z2)
+	STAGE(Z27, K4, Z2, Z0)
 	CMPQ    CX, $16
 	JNE     p1store
 	VMULPS  Z31, Z0, Z0
