@@ -39,7 +39,7 @@ import (
 //   - for radix codes on the same CPUs, a transposed kernel (fast_rt.go)
 //     after a bulk expansion of the words into digit and sign bytes.
 //   - the input quantization itself (absMax64, quantBlock64,
-//     transpose8x64) is AVX-512 code too; quantBlock is its Go form.
+//     transposeT16) is AVX-512 code too; quantBlock is its Go form.
 
 // xBlock is the number of input columns sharing one int8 scale; it is also
 // the number of weights (8 vectors) the int8 kernel consumes per step.

@@ -71,12 +71,6 @@ func absMax64(x *float32) uint32
 //go:noescape
 func quantBlock64(x *float32, inv float32, q, q2 *int8) int32
 
-// transpose8x64 writes the transposed layout of nsb superblocks (see
-// xQuant.setT: dst[512b+64i+v] = src[512b+8v+i]); c is trConsts.
-//
-//go:noescape
-func transpose8x64(src, dst *int8, nsb int, c *byte)
-
 // transposeT16 writes the transposed layout of nsb superblocks in the
 // transposed kernels' lane order (see xQuant.setT: dst[512b+64i+p] =
 // src[512b+8·t16Vec(p)+i]); c is trConsts.

@@ -44,8 +44,6 @@ func quantBlock64(x *float32, inv float32, q, q2 *int8) int32 {
 	panic("codec: quantBlock64 without assembly")
 }
 
-func transpose8x64(src, dst *int8, nsb int, c *byte) { panic("codec: transpose8x64 without assembly") }
-
 func transposeT16(src, dst *int8, nsb int, c *byte) { panic("codec: transposeT16 without assembly") }
 
 func dotVNNI16T2(a, b *byte, nsb int, tab *byte, xq, xq2 *int8, xs *float32, k *byte) (float32, float32) {

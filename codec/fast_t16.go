@@ -149,7 +149,7 @@ func (xq *xQuant) setT(nsb int) {
 	}
 }
 
-// trConsts returns the constants of transposeT16 (and transpose8x64): the VPERMB index of an 8×8
+// trConsts returns the constants of transposeT16: the VPERMB index of an 8×8
 // byte transpose within each qword (byte 8i+j ← byte 8j+i) and the qword
 // offsets 64m of the scatter.
 var trConsts = sync.OnceValue(func() *[128]byte {
