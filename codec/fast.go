@@ -405,10 +405,10 @@ func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQu
 	r := lo
 	if useT16 && len(xq.s) >= 8 {
 		switch {
-		case len(rs) == 1 && rs[0].p == packU16:
-			r = dotRowPairsU16(&rs[0], dst, lo, hi, nv, xq, xr)
 		case len(rs) == 2 && rs[0].p == packU16 && rs[1].p == packU16:
 			r = dotRowStagesU16(rs, dst, lo, hi, nv, xq, xr)
+		case rs[0].p == packU16:
+			r = dotRowPairsU16(rs, dst, lo, hi, nv, xq, xr)
 		}
 	}
 	for ; r < hi; r++ {
@@ -484,19 +484,28 @@ func u16Rest(s *stageRun, r, nv, g int, acc float32, xq *xQuant, xr []float32) f
 	return acc
 }
 
-// dotRowPairsU16 is dotRowsFast's loop for a single u16 stage with the
-// transposed kernel: rows two at a time by dotVNNI16T2 (rows lo..r-1 for
-// the returned r are done; dotRowsFast adds the outlier table after).
-func dotRowPairsU16(s *stageRun, dst []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
+// dotRowPairsU16 is dotRowsFast's loop for codecs whose first stage is
+// u16 (vq2, vq3) with the transposed kernel: that stage two rows at a time
+// by dotVNNI16T2, any further stage row by row, summed as the one-row loop
+// does (rows lo..r-1 for the returned r are done; dotRowsFast adds the
+// outlier table after).
+func dotRowPairsU16(rs []stageRun, dst []float32, lo, hi, nv int, xq *xQuant, xr []float32) int {
 	nb := len(xq.s)
 	t := &t16
+	s := &rs[0]
 	r := lo
 	for ; r+1 < hi; r += 2 {
 		a, b := dotVNNI16T2(&s.codes[2*r*nv], &s.codes[2*(r+1)*nv], nb/8, &t.tab[0], &xq.qt[0], &xq.q2t[0], &xq.st[0], &t.consts[0])
 		a = u16Rest(s, r, nv, nb/8*8, a, xq, xr)
 		b = u16Rest(s, r+1, nv, nb/8*8, b, xq, xr)
-		dst[r] = rowScale(s.scales, r) * a
-		dst[r+1] = rowScale(s.scales, r+1) * b
+		var oa, ob float32
+		oa += rowScale(s.scales, r) * a
+		ob += rowScale(s.scales, r+1) * b
+		for i := 1; i < len(rs); i++ {
+			oa += rowScale(rs[i].scales, r) * stageDotQ(&rs[i], r, nv, xq, xr)
+			ob += rowScale(rs[i].scales, r+1) * stageDotQ(&rs[i], r+1, nv, xq, xr)
+		}
+		dst[r], dst[r+1] = oa, ob
 	}
 	return r
 }

@@ -114,15 +114,20 @@ func TestT16TwoRowKernel(t *testing.T) {
 	}
 }
 
-// TestVQ4StagePairs: vq4's rows, with both stages in one dotVNNI16T2
-// call, equal the stage-by-stage sums (stageDotQ) bit for bit, for widths
-// with and without a partial superblock.
-func TestVQ4StagePairs(t *testing.T) {
+// TestPairedRowsMatchStageByStage: the paired loops of the u16 codecs
+// (vq2 and vq3 two rows at a time, vq4's two stages of a row together)
+// equal the one-row, stage-by-stage sums (stageDotQ) bit for bit, for
+// widths with and without a partial superblock and an odd row count.
+func TestPairedRowsMatchStageByStage(t *testing.T) {
 	if !useT16 {
 		t.Skip("no transposed kernel on this CPU")
 	}
-	for _, cols := range []int{512, 1000, 2048} {
-		e := randomEncoded(t, "vq4", 9, cols, uint64(cols))
+	for _, tc := range []struct {
+		name string
+		cols int
+	}{{"vq2", 512}, {"vq2", 1000}, {"vq3", 512}, {"vq3", 2048}, {"vq3", 1000}, {"vq4", 512}, {"vq4", 1000}, {"vq4", 2048}} {
+		cols := tc.cols
+		e := randomEncoded(t, tc.name, 9, cols, uint64(cols))
 		x := gaussian(cols, 3)
 		xr := make([]float32, e.RotatedLen())
 		if err := e.RotateInput(xr, x); err != nil {
@@ -147,7 +152,7 @@ func TestVQ4StagePairs(t *testing.T) {
 			}
 			out += st.outs.dotRow(r, x)
 			if math.Float32bits(out) != math.Float32bits(got[r]) {
-				t.Fatalf("cols %d row %d: paired %v, stage by stage %v", cols, r, got[r], out)
+				t.Fatalf("%s cols %d row %d: paired %v, stage by stage %v", tc.name, cols, r, got[r], out)
 			}
 		}
 	}
