@@ -44,7 +44,7 @@ func TestEncodedMatMul(t *testing.T) {
 		if err := e.Decode(dec); err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []int{1, 5} {
+		for _, n := range []int{1, 5, encBatchMin + 3} { // one input, per-input products, batched
 			x := make([]float32, n*tc.cols)
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
@@ -117,7 +117,7 @@ func TestEncodedRowSlice(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, _ := NewEncoded(e)
-			for _, n := range []int{1, 3} {
+			for _, n := range []int{1, 3, encBatchMin + 1} {
 				x := make([]float32, n*cols)
 				for i := range x {
 					x[i] = float32(rng.NormFloat64())
