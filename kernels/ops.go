@@ -57,22 +57,62 @@ func dotBF16Ref(w []uint16, x []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// AXPY computes y[i] += a·x[i] over len(x) elements.
+// AXPY computes y[i] += a·x[i] over len(x) elements. On amd64 with AVX-512
+// (and without the purego build tag) it runs an assembly kernel whose
+// results are bit-identical to axpyRef (a product rounded, then a sum
+// rounded: no fused multiply-add).
 func AXPY(y []float32, a float32, x []float32) {
 	y = y[:len(x)]
+	axpy(y, a, x)
+}
+
+// axpyRef is the specification of AXPY (len(y) >= len(x)); the explicit
+// float32 conversion keeps the compiler from fusing the product and the sum.
+func axpyRef(y []float32, a float32, x []float32) {
+	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float32(a * v)
 	}
 }
 
 // RMSNorm writes dst[i] = x[i] / sqrt(mean(x²) + eps) · w[i] (w may be nil
-// for no gain). The sum is accumulated in float64.
+// for no gain). The sum of squares is accumulated in float64; on amd64 with
+// AVX-512 (and without the purego build tag) it runs in eight float64 lanes
+// of four accumulators, which reassociates the sum only (the squares of
+// float32 values are exact in float64), so 1/rms differs from rmsNormRef's
+// by at most one float32 rounding step, and the scaling pass, (x[i]·inv)·w[i],
+// is bit-identical given the same inv.
 func RMSNorm(dst, x, w []float32, eps float32) {
+	dst = dst[:len(x)]
+	if w != nil {
+		w = w[:len(x)]
+	}
+	inv := rmsInv(sumSquares(x), len(x), eps)
+	rmsScale(dst, x, w, inv)
+}
+
+// rmsNormRef is the specification of RMSNorm.
+func rmsNormRef(dst, x, w []float32, eps float32) {
+	inv := rmsInv(sumSquaresRef(x), len(x), eps)
+	rmsScaleRef(dst, x, w, inv)
+}
+
+// rmsInv is 1 / sqrt(ss/n + eps) rounded to float32.
+func rmsInv(ss float64, n int, eps float32) float32 {
+	return float32(1 / math.Sqrt(ss/float64(n)+float64(eps)))
+}
+
+// sumSquaresRef is Σ x[i]² accumulated in float64 in index order.
+func sumSquaresRef(x []float32) float64 {
 	var ss float64
 	for _, v := range x {
 		ss += float64(v) * float64(v)
 	}
-	inv := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	return ss
+}
+
+// rmsScaleRef writes dst[i] = (x[i]·inv)·w[i], or x[i]·inv when w is nil.
+func rmsScaleRef(dst, x, w []float32, inv float32) {
 	if w == nil {
 		for i, v := range x {
 			dst[i] = v * inv
@@ -81,7 +121,7 @@ func RMSNorm(dst, x, w []float32, eps float32) {
 	}
 	w = w[:len(x)]
 	for i, v := range x {
-		dst[i] = v * inv * w[i]
+		dst[i] = float32(v*inv) * w[i]
 	}
 }
 
@@ -129,15 +169,33 @@ func swiGLURef(gate, up []float32) {
 // RoPENeoX rotates a vector of heads (head dimension hd, laid out head after
 // head) in place by the "rotate half" convention of Hugging Face checkpoints:
 // element i pairs with i+rot/2 for i < rot/2, where rot ≤ hd is the number of
-// rotated dimensions; cos and sin have rot/2 entries for the position.
+// rotated dimensions; cos and sin have rot/2 entries for the position. On
+// amd64 with AVX-512 (and without the purego build tag) it runs an assembly
+// kernel, 16 pairs per step, bit-identical to ropeNeoXRef (each product
+// rounded, then the difference or sum: no fused multiply-add).
 func RoPENeoX(x []float32, hd, rot int, cos, sin []float32) {
+	half := rot / 2
+	heads := 0
+	if hd > 0 {
+		heads = len(x) / hd
+	}
+	if heads == 0 || half == 0 || rot > hd {
+		ropeNeoXRef(x, hd, rot, cos, sin)
+		return
+	}
+	ropeNeoX(x[:heads*hd], heads, hd, cos[:half], sin[:half])
+}
+
+// ropeNeoXRef is the specification of RoPENeoX; the explicit float32
+// conversions keep the compiler from fusing products into the sums.
+func ropeNeoXRef(x []float32, hd, rot int, cos, sin []float32) {
 	half := rot / 2
 	for h := 0; h+hd <= len(x); h += hd {
 		v := x[h : h+rot]
 		for i := range half {
 			a, b := v[i], v[i+half]
-			v[i] = a*cos[i] - b*sin[i]
-			v[i+half] = a*sin[i] + b*cos[i]
+			v[i] = float32(a*cos[i]) - float32(b*sin[i])
+			v[i+half] = float32(a*sin[i]) + float32(b*cos[i])
 		}
 	}
 }
