@@ -5,8 +5,8 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 // haveOpsAsm reports whether AXPY, RMSNorm and RoPENeoX run their AVX-512
-// assembly kernels: true when the CPU and the OS support AVX-512 F.
-var haveOpsAsm = cpu.X86.HasAVX512F
+// assembly kernels: true when the CPU and the OS support AVX-512 F and VL.
+var haveOpsAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 
 // axpy is AXPY after the length check (len(y) == len(x)).
 func axpy(y []float32, a float32, x []float32) {

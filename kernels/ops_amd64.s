@@ -190,18 +190,26 @@ sdone:
 	VZEROUPPER
 	RET
 
-// ROTATE computes, from a = Z0, b = Z1, cos = Z2, sin = Z3, the rotated
-// pair Z4 = a·cos − b·sin and Z6 = a·sin + b·cos, each product rounded
-// before the difference or sum (no FMA, as ropeNeoXRef). Clobbers Z5, Z7.
-#define ROTATE \
-	VMULPS Z2, Z0, Z4; \
-	VMULPS Z3, Z1, Z5; \
-	VSUBPS Z5, Z4, Z4; \
-	VMULPS Z3, Z0, Z6; \
-	VMULPS Z2, Z1, Z7; \
-	VADDPS Z7, Z6, Z6
+// ROTATE computes, from a = R0, b = R1, cos = R2, sin = R3 (R is the
+// register kind: X, Y or Z), the rotated pair R4 = a·cos − b·sin and
+// R6 = a·sin + b·cos, each product rounded before the difference or sum (no
+// FMA, as ropeNeoXRef). Clobbers R5, R7.
+#define ROTATE(r0, r1, r2, r3, r4, r5, r6, r7) \
+	VMULPS r2, r0, r4; \
+	VMULPS r3, r1, r5; \
+	VSUBPS r5, r4, r4; \
+	VMULPS r3, r0, r6; \
+	VMULPS r2, r1, r7; \
+	VADDPS r7, r6, r6
 
 // func ropeNeoXAVX512(x *float32, heads, hd, half int, cos, sin *float32)
+//
+// A load whose span overlaps that of an earlier masked store (even in
+// masked-off lanes) waits for the store to reach the cache, so neither path
+// loads what an earlier store's span covers: with half < 16 each head is one
+// masked step whose loads run before the previous head's stores; otherwise a head's last 16 pairs (overlapping the
+// full steps when 16 does not divide half) are loaded and rotated first and
+// stored last, rewriting the same values.
 TEXT ·ropeNeoXAVX512(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), DI
 	MOVQ heads+8(FP), BX
@@ -210,18 +218,113 @@ TEXT ·ropeNeoXAVX512(SB), NOSPLIT, $0-48
 	MOVQ cos+32(FP), R10
 	MOVQ sin+40(FP), R11
 	SHLQ $2, R8          // head stride in bytes
-	MOVQ R9, R14
-	ANDQ $15, R14        // pairs in the masked tail of each head
-	JZ   rhead
-	MOVQ R14, CX
+	LEAQ (R9*4), R15     // half in bytes: a to b
+	CMPQ R9, $16
+	JGE  rbig
+
+	// half < 16: one masked step per head, in the narrowest vector that
+	// holds half lanes (so that its span, under 2·half floats, never
+	// reaches two heads on), cos and sin loaded once, each head's loads
+	// before the previous head's stores.
+	CMPQ R9, $4
+	JLE  rx
+	CMPQ R9, $8
+	JLE  ry
+
+rz:
+	MOVQ      R9, CX
 	TAILMASK(K1)
+	VMOVUPS.Z (R10), K1, Z2
+	VMOVUPS.Z (R11), K1, Z3
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (DI)(R15*1), K1, Z1
+
+rzloop:
+	ROTATE(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	MOVQ      DI, SI
+	ADDQ      R8, DI
+	DECQ      BX
+	JZ        rzlast
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (DI)(R15*1), K1, Z1
+	VMOVUPS   Z4, K1, (SI)
+	VMOVUPS   Z6, K1, (SI)(R15*1)
+	JMP       rzloop
+
+rzlast:
+	VMOVUPS Z4, K1, (SI)
+	VMOVUPS Z6, K1, (SI)(R15*1)
+	VZEROUPPER
+	RET
+
+ry:
+	MOVQ      R9, CX
+	TAILMASK(K1)
+	VMOVUPS.Z (R10), K1, Y2
+	VMOVUPS.Z (R11), K1, Y3
+	VMOVUPS.Z (DI), K1, Y0
+	VMOVUPS.Z (DI)(R15*1), K1, Y1
+
+ryloop:
+	ROTATE(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	MOVQ      DI, SI
+	ADDQ      R8, DI
+	DECQ      BX
+	JZ        rylast
+	VMOVUPS.Z (DI), K1, Y0
+	VMOVUPS.Z (DI)(R15*1), K1, Y1
+	VMOVUPS   Y4, K1, (SI)
+	VMOVUPS   Y6, K1, (SI)(R15*1)
+	JMP       ryloop
+
+rylast:
+	VMOVUPS Y4, K1, (SI)
+	VMOVUPS Y6, K1, (SI)(R15*1)
+	VZEROUPPER
+	RET
+
+rx:
+	MOVQ      R9, CX
+	TAILMASK(K1)
+	VMOVUPS.Z (R10), K1, X2
+	VMOVUPS.Z (R11), K1, X3
+	VMOVUPS.Z (DI), K1, X0
+	VMOVUPS.Z (DI)(R15*1), K1, X1
+
+rxloop:
+	ROTATE(X0, X1, X2, X3, X4, X5, X6, X7)
+	MOVQ      DI, SI
+	ADDQ      R8, DI
+	DECQ      BX
+	JZ        rxlast
+	VMOVUPS.Z (DI), K1, X0
+	VMOVUPS.Z (DI)(R15*1), K1, X1
+	VMOVUPS   X4, K1, (SI)
+	VMOVUPS   X6, K1, (SI)(R15*1)
+	JMP       rxloop
+
+rxlast:
+	VMOVUPS X4, K1, (SI)
+	VMOVUPS X6, K1, (SI)(R15*1)
+	VZEROUPPER
+	RET
+
+rbig:
+	LEAQ -64(R15), R14   // byte offset of the last 16 pairs
 
 rhead:
-	MOVQ DI, SI          // a = x[h:]
-	LEAQ (DI)(R9*4), DX  // b = x[h+half:]
-	MOVQ R10, R12
-	MOVQ R11, R13
-	MOVQ R9, CX
+	VMOVUPS (DI)(R14*1), Z0
+	LEAQ    (DI)(R15*1), DX  // b = x[h+half:]
+	VMOVUPS (DX)(R14*1), Z1
+	VMOVUPS (R10)(R14*1), Z2
+	VMOVUPS (R11)(R14*1), Z3
+	ROTATE(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	VMOVAPS Z4, Z8
+	VMOVAPS Z6, Z9
+	MOVQ    DI, SI           // a = x[h:]
+	MOVQ    R10, R12
+	MOVQ    R11, R13
+	MOVQ    R9, CX
 
 rpair:
 	CMPQ    CX, $16
@@ -230,7 +333,7 @@ rpair:
 	VMOVUPS (DX), Z1
 	VMOVUPS (R12), Z2
 	VMOVUPS (R13), Z3
-	ROTATE
+	ROTATE(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	VMOVUPS Z4, (SI)
 	VMOVUPS Z6, (DX)
 	ADDQ    $64, SI
@@ -241,19 +344,11 @@ rpair:
 	JMP     rpair
 
 rtail:
-	TESTQ     R14, R14
-	JZ        rnext
-	VMOVUPS.Z (SI), K1, Z0
-	VMOVUPS.Z (DX), K1, Z1
-	VMOVUPS.Z (R12), K1, Z2
-	VMOVUPS.Z (R13), K1, Z3
-	ROTATE
-	VMOVUPS   Z4, K1, (SI)
-	VMOVUPS   Z6, K1, (DX)
-
-rnext:
-	ADDQ R8, DI
-	DECQ BX
-	JNZ  rhead
+	VMOVUPS Z8, (DI)(R14*1)
+	LEAQ    (DI)(R15*1), DX
+	VMOVUPS Z9, (DX)(R14*1)
+	ADDQ    R8, DI
+	DECQ    BX
+	JNZ     rhead
 	VZEROUPPER
 	RET

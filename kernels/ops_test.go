@@ -103,11 +103,15 @@ func TestRMSNormMatchesRef(t *testing.T) {
 
 // TestRoPENeoXMatchesRef runs the head shapes of the supported models
 // (stories260K's head dimension 8, partial rotation, a half that is not a
-// multiple of 16) over several heads plus a partial trailing head, which
-// both must leave alone.
+// multiple of 16) and halves for each narrow path (≤ 4, ≤ 8, < 16 pairs)
+// over several heads plus a partial trailing head, which both must leave
+// alone.
 func TestRoPENeoXMatchesRef(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
-	shapes := []struct{ hd, rot int }{{8, 8}, {64, 64}, {128, 64}, {96, 96}, {80, 40}, {12, 6}, {4, 2}, {200, 200}}
+	shapes := []struct{ hd, rot int }{
+		{8, 8}, {64, 64}, {128, 64}, {96, 96}, {80, 40}, {200, 200},
+		{4, 2}, {12, 6}, {14, 10}, {16, 16}, {24, 24}, {30, 30}, {34, 34},
+	}
 	for _, s := range shapes {
 		for _, heads := range []int{1, 3, 8} {
 			t.Run(fmt.Sprintf("hd=%d/rot=%d/heads=%d", s.hd, s.rot, heads), func(t *testing.T) {
@@ -208,7 +212,13 @@ func BenchmarkRoPE(b *testing.B) {
 	for _, s := range []struct{ heads, hd int }{{32, 64}, {8, 8}} {
 		rng := rand.New(rand.NewPCG(53, 54))
 		x := randF32(rng, s.heads*s.hd, 1)
-		cos, sin := randF32(rng, s.hd/2, 1), randF32(rng, s.hd/2, 1)
+		// Unit rotations: repeated calls keep x's magnitude (random gains
+		// would drive it to denormals or Inf, which time microcode assists).
+		cos, sin := make([]float32, s.hd/2), make([]float32, s.hd/2)
+		for i := range cos {
+			th := rng.Float64() * 2 * math.Pi
+			cos[i], sin[i] = float32(math.Cos(th)), float32(math.Sin(th))
+		}
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("%s/heads=%d/hd=%d", im.name, s.heads, s.hd), func(b *testing.B) {
 				b.SetBytes(int64(8 * len(x)))
