@@ -6,8 +6,10 @@
 // at run time by CPU feature (AVX-512, else AVX2/FMA/F16C): Dot, DotBF16 and
 // DotF16 (dot_amd64.s, dotf16_amd64.s), the 4-row matrix-vector kernels
 // MatVecF32/BF16/F16 with prefetch (matvec_amd64.s), the register-blocked
-// matrix-matrix kernels MatMulF32/BF16/F16 (gemm_amd64.s), the 4×64 panel
-// product of blocked attention MulPanel64, a vectorized exp (Exp, ExpShift,
+// matrix-matrix kernels MatMulF32/BF16/F16 (gemm_amd64.s), RMSNorm,
+// RoPENeoX and AXPY (ops_amd64.s; bit-identical to the Go code but for the
+// order of RMSNorm's float64 sum), the 4×64 panel product of blocked
+// attention MulPanel64, a vectorized exp (Exp, ExpShift,
 // Softmax, SoftmaxOnline, SwiGLU; relative error ≤ ExpMaxRelErr against
 // math.Exp), and the bandwidth and FMA loops (measure_amd64.s). Products
 // differ from their references only by reassociation of sums; the purego
