@@ -202,6 +202,33 @@ sdone:
 	VMULPS r2, r1, r7; \
 	VADDPS r7, r6, r6
 
+// SMALLHEADS is the half < 16 loop at width W (registers W0..W7): the
+// masked loads of cos, sin and the first head, then per head the rotation,
+// the next head's loads and this head's stores. LOOP and LAST are labels.
+#define SMALLHEADS(W0, W1, W2, W3, W4, W5, W6, W7, LOOP, LAST) \
+	MOVQ      R9, CX                      \
+	TAILMASK(K1)                          \
+	VMOVUPS.Z (R10), K1, W2               \
+	VMOVUPS.Z (R11), K1, W3               \
+	VMOVUPS.Z (DI), K1, W0                \
+	VMOVUPS.Z (DI)(R15*1), K1, W1         \
+LOOP:                                     \
+	ROTATE(W0, W1, W2, W3, W4, W5, W6, W7) \
+	MOVQ      DI, SI                      \
+	ADDQ      R8, DI                      \
+	DECQ      BX                          \
+	JZ        LAST                        \
+	VMOVUPS.Z (DI), K1, W0                \
+	VMOVUPS.Z (DI)(R15*1), K1, W1         \
+	VMOVUPS   W4, K1, (SI)                \
+	VMOVUPS   W6, K1, (SI)(R15*1)         \
+	JMP       LOOP                        \
+LAST:                                     \
+	VMOVUPS W4, K1, (SI)                  \
+	VMOVUPS W6, K1, (SI)(R15*1)           \
+	VZEROUPPER                            \
+	RET
+
 // func ropeNeoXAVX512(x *float32, heads, hd, half int, cos, sin *float32)
 //
 // A load whose span overlaps that of an earlier masked store (even in
@@ -232,82 +259,13 @@ TEXT ·ropeNeoXAVX512(SB), NOSPLIT, $0-48
 	JLE  ry
 
 rz:
-	MOVQ      R9, CX
-	TAILMASK(K1)
-	VMOVUPS.Z (R10), K1, Z2
-	VMOVUPS.Z (R11), K1, Z3
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z (DI)(R15*1), K1, Z1
-
-rzloop:
-	ROTATE(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	MOVQ      DI, SI
-	ADDQ      R8, DI
-	DECQ      BX
-	JZ        rzlast
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z (DI)(R15*1), K1, Z1
-	VMOVUPS   Z4, K1, (SI)
-	VMOVUPS   Z6, K1, (SI)(R15*1)
-	JMP       rzloop
-
-rzlast:
-	VMOVUPS Z4, K1, (SI)
-	VMOVUPS Z6, K1, (SI)(R15*1)
-	VZEROUPPER
-	RET
+	SMALLHEADS(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, rzloop, rzlast)
 
 ry:
-	MOVQ      R9, CX
-	TAILMASK(K1)
-	VMOVUPS.Z (R10), K1, Y2
-	VMOVUPS.Z (R11), K1, Y3
-	VMOVUPS.Z (DI), K1, Y0
-	VMOVUPS.Z (DI)(R15*1), K1, Y1
-
-ryloop:
-	ROTATE(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
-	MOVQ      DI, SI
-	ADDQ      R8, DI
-	DECQ      BX
-	JZ        rylast
-	VMOVUPS.Z (DI), K1, Y0
-	VMOVUPS.Z (DI)(R15*1), K1, Y1
-	VMOVUPS   Y4, K1, (SI)
-	VMOVUPS   Y6, K1, (SI)(R15*1)
-	JMP       ryloop
-
-rylast:
-	VMOVUPS Y4, K1, (SI)
-	VMOVUPS Y6, K1, (SI)(R15*1)
-	VZEROUPPER
-	RET
+	SMALLHEADS(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, ryloop, rylast)
 
 rx:
-	MOVQ      R9, CX
-	TAILMASK(K1)
-	VMOVUPS.Z (R10), K1, X2
-	VMOVUPS.Z (R11), K1, X3
-	VMOVUPS.Z (DI), K1, X0
-	VMOVUPS.Z (DI)(R15*1), K1, X1
-
-rxloop:
-	ROTATE(X0, X1, X2, X3, X4, X5, X6, X7)
-	MOVQ      DI, SI
-	ADDQ      R8, DI
-	DECQ      BX
-	JZ        rxlast
-	VMOVUPS.Z (DI), K1, X0
-	VMOVUPS.Z (DI)(R15*1), K1, X1
-	VMOVUPS   X4, K1, (SI)
-	VMOVUPS   X6, K1, (SI)(R15*1)
-	JMP       rxloop
-
-rxlast:
-	VMOVUPS X4, K1, (SI)
-	VMOVUPS X6, K1, (SI)(R15*1)
-	VZEROUPPER
-	RET
+	SMALLHEADS(X0, X1, X2, X3, X4, X5, X6, X7, rxloop, rxlast)
 
 rbig:
 	LEAQ -64(R15), R14   // byte offset of the last 16 pairs
