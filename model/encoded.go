@@ -125,7 +125,7 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 }
 
 // encDotChunk computes one worker's rows of a matrix-vector product.
-// Rows are relative to the window at a.I[1]; DotRowsRotated indexes its
+// Rows are relative to the window at a.I[1]; DotRowsInput indexes its
 // output by absolute row, so a window other than the whole matrix goes
 // through the worker's scratch.
 func encDotChunk(a *kernels.Args, worker, lo, hi int) {
