@@ -103,8 +103,10 @@ type FMAPeak struct {
 }
 
 // MeasureFMAPeak runs FMALoop on every worker of the pool for about dur
-// (after a short warm-up that lets the cores reach their vector clock) and
-// reports the FP32 FLOP rate: 2 per lane per FMA.
+// (after a short warm-up that lets the cores reach their vector clock) in
+// fmaRounds equal rounds and reports the fastest round's FP32 FLOP rate (2
+// per lane per FMA): a peak, so a round slowed by another process does not
+// lower it.
 func MeasureFMAPeak(p *Pool, dur time.Duration) (FMAPeak, error) {
 	if dur <= 0 {
 		return FMAPeak{}, errors.Join(ErrMeasure, errors.New("duration must be positive"))
@@ -120,9 +122,12 @@ func MeasureFMAPeak(p *Pool, dur time.Duration) (FMAPeak, error) {
 	for run(iters) < dur/8 && iters < 1<<40 {
 		iters *= 2 // warm-up and calibration
 	}
-	iters = int(float64(iters) * dur.Seconds() / max(run(iters).Seconds(), 1e-9))
+	iters = int(float64(iters) * dur.Seconds() / fmaRounds / max(run(iters).Seconds(), 1e-9))
 	iters = max(iters, 1)
 	el := run(iters)
+	for range fmaRounds - 1 {
+		el = min(el, run(iters))
+	}
 	per := FMAFLOPsPerIteration()
 	fp := FMAPeak{Threads: threads, Kernel: FMAKernel(), FLOPsPerCall: per, Seconds: el.Seconds()}
 	fp.GFLOPs = float64(per) * float64(iters) * float64(threads) / el.Seconds() / 1e9
@@ -132,6 +137,9 @@ func MeasureFMAPeak(p *Pool, dur time.Duration) (FMAPeak, error) {
 	}
 	return fp, nil
 }
+
+// fmaRounds is the number of timed rounds of MeasureFMAPeak.
+const fmaRounds = 4
 
 // fmaChunk is the ForArgs body of MeasureFMAPeak: one FMALoop per item.
 func fmaChunk(a *Args, _, lo, hi int) {
