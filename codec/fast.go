@@ -22,7 +22,7 @@ import (
 //     reassociated; it differs from the reference by float rounding only.
 //     The per-row dotRow of every vq codec uses it.
 //   - an int8 kernel (AVX-512 VNNI): DotRowsRotated quantizes xr once per
-//     call to two int8 digits per column (see xQuant; per 64-column block,
+//     call (Input.Prepare once per input) to two int8 digits per column (see xQuant; per 64-column block,
 //     scale s = max|x|/127) and multiplies the table bytes (stored as q+128)
 //     with both digits by VPDPBUSD. Besides float rounding it differs from
 //     the reference by the rounding of x: per column at most s/512, so per
@@ -31,11 +31,11 @@ import (
 //   - for u16 codes (svqTable2), where the CPU also has AVX-512 BW, VBMI
 //     and GFNI, a transposed int8 kernel (fast_t16.go) replaces the
 //     plain one on every full 512-column superblock: the same products
-//     without the 512 KiB table (BenchmarkT16Kernel2: ~26 G weights/s per
-//     core on the development machine, vs ~5 for the plain kernel's
-//     BenchmarkDotRows before it); the plain kernel
-//     takes the remaining full 64-blocks; single-stage u16 codecs run it on
-//     two rows at a time (dotVNNI16T2).
+//     without the 512 KiB table (BenchmarkDotRows/vq2: 20 G weights/s per
+//     core on the development machine, 8.6 with the plain kernel alone);
+//     the plain kernel takes the remaining full 64-blocks. A u16 first
+//     stage (vq2, vq3) runs two rows at a time, vq4 both stages of a row
+//     together (dotVNNI16T2).
 //   - for radix codes on the same CPUs, a transposed kernel (fast_rt.go)
 //     after a bulk expansion of the words into digit and sign bytes.
 //   - the input quantization itself (absMax64, quantBlock64,
