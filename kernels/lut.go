@@ -1,0 +1,138 @@
+package kernels
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Lookup-table (LUT) weight codecs store one byte per group of d consecutive
+// weights: an index j into a fixed 256-entry d-dimensional codebook. A
+// matrix-vector product builds once per input x the int8 table
+// T[g][j] ≈ x_g·c_j (LUTBuild) and then sums, per row, one table entry per
+// code byte (LUTDot). Codes come in tiles of LUTTileRows rows: tile t,
+// group g, row-in-tile i is byte (t·G + g)·64 + i.
+
+// LUTTileRows is the number of rows in one tile of LUT codes: one 64-byte
+// load holds the codes of one group for every row of a tile.
+const LUTTileRows = 64
+
+// LUTMaxDim is the largest group size (codebook dimension) LUTBuild accepts.
+const LUTMaxDim = 8
+
+// ErrLUTArgs marks LUTBuild and LUTDot arguments that do not fit together
+// (a group size out of range, a slice too short for the shape).
+var ErrLUTArgs = errors.New("invalid LUT kernel arguments")
+
+// LUTBuild writes the int8 product table of input x for a LUT codec with
+// groups of d values (1 ≤ d ≤ LUTMaxDim) and codebook cb (d·256 float32,
+// transposed: cb[i*256+j] is coordinate i of entry j): for g < G =
+// ceil(len(x)/d) and j < 256, with xs_i = x[g*d+i]·inv rounded to float32
+// (0 past the end of x),
+//
+//	dst[g*256+j] = sat8(roundHalfEven(xs_0·cb[j] + xs_1·cb[256+j] + …)),
+//
+// sat8 clamping to [-128, 127] (NaN gives -128). The reference lutBuildGo
+// rounds every product and accumulates left to right; on amd64 with
+// AVX-512 (without the purego build tag) an assembly kernel uses fused
+// multiply-adds, so an entry may differ from the reference by at most 1.
+// It needs len(dst) ≥ G·256 and len(cb) ≥ d·256; otherwise it writes
+// nothing and returns an error wrapping ErrLUTArgs.
+func LUTBuild(dst []int8, x []float32, d int, cb []float32, inv float32) error {
+	if d < 1 || d > LUTMaxDim {
+		return fmt.Errorf("kernels: LUTBuild: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
+	}
+	if len(cb) < d*256 {
+		return fmt.Errorf("kernels: LUTBuild: codebook of %d floats, need %d for d=%d: %w", len(cb), d*256, d, ErrLUTArgs)
+	}
+	G := (len(x) + d - 1) / d
+	if len(dst)/256 < G {
+		return fmt.Errorf("kernels: LUTBuild: table of %d bytes, need %d for %d groups: %w", len(dst), G*256, G, ErrLUTArgs)
+	}
+	lutBuild(dst[:G*256], x, d, cb[:d*256], inv)
+	return nil
+}
+
+// LUTDot sets, for t < nt and i < 64,
+//
+//	out[t*64+i] = Σ_{g<G} int32(table[g*256+int(codes[(t*G+g)*64+i])]),
+//
+// the exact int32 sums (the assembly kernel on amd64 with AVX-512 BW and
+// VBMI equals the reference lutDotGo bit for bit). It needs nt, G ≥ 0,
+// len(codes) ≥ nt·G·64, len(table) ≥ G·256 and len(out) ≥ nt·64; otherwise
+// it writes nothing and returns an error wrapping ErrLUTArgs.
+func LUTDot(out []int32, codes []byte, nt, G int, table []int8) error {
+	switch {
+	case nt < 0 || G < 0:
+		return fmt.Errorf("kernels: LUTDot: negative shape %d tiles × %d groups: %w", nt, G, ErrLUTArgs)
+	case len(table)/256 < G:
+		return fmt.Errorf("kernels: LUTDot: table of %d bytes, need 256 per group for %d groups: %w", len(table), G, ErrLUTArgs)
+	case len(out)/LUTTileRows < nt:
+		return fmt.Errorf("kernels: LUTDot: output of %d sums, need %d per tile for %d tiles: %w", len(out), LUTTileRows, nt, ErrLUTArgs)
+	case G > 0 && len(codes)/LUTTileRows/G < nt:
+		return fmt.Errorf("kernels: LUTDot: %d code bytes, need %d tiles × %d groups × 64: %w", len(codes), nt, G, ErrLUTArgs)
+	}
+	if nt == 0 {
+		return nil
+	}
+	if G == 0 {
+		clear(out[:nt*LUTTileRows])
+		return nil
+	}
+	lutDot(out[:nt*LUTTileRows], codes[:nt*G*LUTTileRows], nt, G, table[:G*256])
+	return nil
+}
+
+// sat8 rounds v half to even and clamps it to [-128, 127]; NaN gives -128
+// (as the fast path, which clamps in float before converting).
+func sat8(v float32) int8 {
+	switch {
+	case !(v >= -128): // also NaN
+		return -128
+	case v > 127:
+		return 127
+	}
+	return int8(math.RoundToEven(float64(v)))
+}
+
+// lutBuildGo is the specification of LUTBuild (arguments already checked):
+// xs_i = x[g*d+i]·inv, each product rounded to float32 and summed left to
+// right, then sat8. The explicit float32 conversions keep the compiler from
+// fusing a product with the sum.
+func lutBuildGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	G := (len(x) + d - 1) / d
+	var xs [LUTMaxDim]float32
+	for g := range G {
+		for i := range d {
+			xs[i] = 0
+			if k := g*d + i; k < len(x) {
+				xs[i] = x[k] * inv
+			}
+		}
+		row := dst[g*256 : g*256+256]
+		for j := range row {
+			acc := float32(xs[0] * cb[j])
+			for i := 1; i < d; i++ {
+				acc += float32(xs[i] * cb[i*256+j])
+			}
+			row[j] = sat8(acc)
+		}
+	}
+}
+
+// lutDotGo is the specification of LUTDot (arguments already checked, nt,
+// G > 0): per tile, per group, one table lookup per row added in int32.
+func lutDotGo(out []int32, codes []byte, nt, G int, table []int8) {
+	for t := range nt {
+		o := out[t*LUTTileRows : t*LUTTileRows+LUTTileRows]
+		clear(o)
+		for g := range G {
+			tg := table[g*256 : g*256+256]
+			off := (t*G + g) * LUTTileRows
+			c := codes[off : off+LUTTileRows]
+			for i, v := range c {
+				o[i] += int32(tg[v])
+			}
+		}
+	}
+}

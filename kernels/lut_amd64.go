@@ -1,0 +1,78 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// haveLUTAsm reports whether LUTBuild and LUTDot run their assembly
+// kernels: true when the CPU and the OS support AVX-512 F, BW and VBMI.
+var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
+
+// lutBuild is LUTBuild after the argument checks (len(dst) == G·256,
+// len(cb) == d·256): the assembly kernel over the whole groups, the
+// reference for a partial last group.
+func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	if !haveLUTAsm {
+		lutBuildGo(dst, x, d, cb, inv)
+		return
+	}
+	full := len(x) / d
+	if full > 0 {
+		lutBuildAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
+	}
+	if full*d < len(x) {
+		lutBuildGo(dst[full*256:], x[full*d:], d, cb, inv)
+	}
+}
+
+// lutDot is LUTDot after the argument checks (nt, G > 0, slices of exactly
+// the needed lengths): four tiles per pass over the groups while four
+// remain, then two, then one.
+func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
+	if !haveLUTAsm {
+		lutDotGo(out, codes, nt, G, table)
+		return
+	}
+	tile := G * LUTTileRows
+	t := 0
+	for ; t+4 <= nt; t += 4 {
+		lutDot4AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
+	}
+	for ; t+2 <= nt; t += 2 {
+		lutDot2AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
+	}
+	if t < nt {
+		lutDot1AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
+	}
+}
+
+// lutBuildAVX512 writes the table of G whole groups of d inputs at x (G > 0,
+// 1 ≤ d ≤ 8): per group the d inputs times inv broadcast, then for each of
+// the 256 entries in 16-lane chunks a product with codebook row 0 and fused
+// multiply-adds with rows 1..d-1 (cb[i*256+j]), clamped to [-128, 127]
+// (NaN to -128), converted half to even and narrowed to bytes at
+// dst[g*256+j].
+//
+//go:noescape
+func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+
+// lutDot1AVX512 sets out[i] = Σ_{g<G} table[g*256+codes[g*64+i]] for i < 64
+// (G > 0): per group the four 64-byte quarters of the table, two VPERMI2B
+// lookups (entries 0-127 and 128-255) blended on the index's bit 7, even and
+// odd bytes widened by VPMADDUBSW into int16 sums that are flushed into the
+// int32 sums every 128 groups (|sum| ≤ 128·128 fits int16).
+//
+//go:noescape
+func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDot2AVX512 is lutDot1AVX512 for two tiles (codes of tile 1 at
+// codes+G·64, sums at out+64) sharing each group's table loads.
+//
+//go:noescape
+func lutDot2AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDot4AVX512 is lutDot1AVX512 for four consecutive tiles sharing each
+// group's table loads.
+//
+//go:noescape
+func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)

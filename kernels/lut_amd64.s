@@ -1,0 +1,288 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// lutRowIdx holds the two VPERMI2W word indices that interleave a tile's
+// even-row sums (table 0, words 0-31) and odd-row sums (table 1, words
+// 32-63) into row order: rows 0-31, then rows 32-63.
+DATA lutRowIdx<>+0(SB)/8, $0x0021000100200000
+DATA lutRowIdx<>+8(SB)/8, $0x0023000300220002
+DATA lutRowIdx<>+16(SB)/8, $0x0025000500240004
+DATA lutRowIdx<>+24(SB)/8, $0x0027000700260006
+DATA lutRowIdx<>+32(SB)/8, $0x0029000900280008
+DATA lutRowIdx<>+40(SB)/8, $0x002b000b002a000a
+DATA lutRowIdx<>+48(SB)/8, $0x002d000d002c000c
+DATA lutRowIdx<>+56(SB)/8, $0x002f000f002e000e
+DATA lutRowIdx<>+64(SB)/8, $0x0031001100300010
+DATA lutRowIdx<>+72(SB)/8, $0x0033001300320012
+DATA lutRowIdx<>+80(SB)/8, $0x0035001500340014
+DATA lutRowIdx<>+88(SB)/8, $0x0037001700360016
+DATA lutRowIdx<>+96(SB)/8, $0x0039001900380018
+DATA lutRowIdx<>+104(SB)/8, $0x003b001b003a001a
+DATA lutRowIdx<>+112(SB)/8, $0x003d001d003c001c
+DATA lutRowIdx<>+120(SB)/8, $0x003f001f003e001e
+GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
+
+// LUTCONST loads the constants of the LUTDot kernels: Z30 the bytes
+// (1, 0, 1, 0, …) and Z31 the bytes (0, 1, 0, 1, …), which VPMADDUBSW
+// turns into the even and the odd signed bytes as int16; Z28, Z29 the
+// row-order word indices.
+#define LUTCONST \
+	MOVL         $0x00010001, AX;      \
+	VPBROADCASTD AX, Z30;              \
+	MOVL         $0x01000100, AX;      \
+	VPBROADCASTD AX, Z31;              \
+	VMOVDQU64    lutRowIdx<>+0(SB), Z28; \
+	VMOVDQU64    lutRowIdx<>+64(SB), Z29
+
+// ZEROTILE clears the 64 int32 sums of one tile at off(DI) (Z4 is zero).
+#define ZEROTILE(off) \
+	VMOVDQU32 Z4, off(DI);     \
+	VMOVDQU32 Z4, off+64(DI);  \
+	VMOVDQU32 Z4, off+128(DI); \
+	VMOVDQU32 Z4, off+192(DI)
+
+// LOADTABLE loads the group's 256-entry table at DX into Z0-Z3.
+#define LOADTABLE \
+	VMOVDQU64 (DX), Z0;    \
+	VMOVDQU64 64(DX), Z1;  \
+	VMOVDQU64 128(DX), Z2; \
+	VMOVDQU64 192(DX), Z3
+
+// LOOKUP looks the 64 codes at addr up in the table Z0-Z3 (entries 0-127
+// from Z0:Z1 and 128-255 from Z2:Z3, chosen by the code's bit 7 in k) and
+// adds the even rows' entries to the int16 sums ae, the odd rows' to ao;
+// ta, tb are scratch.
+#define LOOKUP(addr, ta, tb, k, ae, ao) \
+	VMOVDQU64  addr, ta;        \
+	VMOVDQU64  addr, tb;        \
+	VPMOVB2M   ta, k;           \
+	VPERMI2B   Z1, Z0, ta;      \
+	VPERMI2B   Z3, Z2, tb;      \
+	VPBLENDMB  tb, ta, k, ta;   \
+	VPMADDUBSW ta, Z31, tb;     \
+	VPMADDUBSW ta, Z30, ta;     \
+	VPADDW     ta, ae, ae;      \
+	VPADDW     tb, ao, ao
+
+// FLUSH adds a tile's int16 sums (even rows ae, odd rows ao) in row order,
+// widened to int32, to the tile's 64 sums at off(DI); Z4-Z6 are scratch.
+#define FLUSH(ae, ao, off) \
+	VMOVDQA64     Z28, Z4;                  \
+	VPERMI2W      ao, ae, Z4;               \
+	VMOVDQA64     Z29, Z5;                  \
+	VPERMI2W      ao, ae, Z5;               \
+	VPMOVSXWD     Y4, Z6;                   \
+	VPADDD        off(DI), Z6, Z6;          \
+	VMOVDQU32     Z6, off(DI);              \
+	VEXTRACTI64X4 $1, Z4, Y4;               \
+	VPMOVSXWD     Y4, Z6;                   \
+	VPADDD        off+64(DI), Z6, Z6;       \
+	VMOVDQU32     Z6, off+64(DI);           \
+	VPMOVSXWD     Y5, Z6;                   \
+	VPADDD        off+128(DI), Z6, Z6;      \
+	VMOVDQU32     Z6, off+128(DI);          \
+	VEXTRACTI64X4 $1, Z5, Y5;               \
+	VPMOVSXWD     Y5, Z6;                   \
+	VPADDD        off+192(DI), Z6, Z6;      \
+	VMOVDQU32     Z6, off+192(DI)
+
+// LUTARGS loads the arguments (out DI, codes SI, table DX, groups CX) and
+// the tile stride G·64 into R8, 3·G·64 into R9.
+#define LUTARGS \
+	MOVQ out+0(FP), DI;   \
+	MOVQ codes+8(FP), SI; \
+	MOVQ table+16(FP), DX; \
+	MOVQ G+24(FP), CX;    \
+	MOVQ CX, R8;          \
+	SHLQ $6, R8;          \
+	LEAQ (R8)(R8*2), R9
+
+// CHUNK sets BX to the groups of the next chunk, min(CX, 128), and takes
+// them off CX: int16 sums of 128 entries in [-128, 127] cannot overflow.
+#define CHUNK \
+	MOVQ    $128, BX; \
+	CMPQ    CX, BX;   \
+	CMOVQLT CX, BX;   \
+	SUBQ    BX, CX
+
+// func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDot1AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z4, Z4, Z4
+	ZEROTILE(0)
+
+lut1chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+
+lut1group:
+	LOADTABLE
+	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
+	ADDQ $64, SI
+	ADDQ $256, DX
+	DECQ BX
+	JNZ  lut1group
+	FLUSH(Z8, Z9, 0)
+	TESTQ CX, CX
+	JNZ   lut1chunk
+	VZEROUPPER
+	RET
+
+// func lutDot2AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDot2AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z4, Z4, Z4
+	ZEROTILE(0)
+	ZEROTILE(256)
+
+lut2chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+lut2group:
+	LOADTABLE
+	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	ADDQ $64, SI
+	ADDQ $256, DX
+	DECQ BX
+	JNZ  lut2group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	TESTQ CX, CX
+	JNZ   lut2chunk
+	VZEROUPPER
+	RET
+
+// func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDot4AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z4, Z4, Z4
+	ZEROTILE(0)
+	ZEROTILE(256)
+	ZEROTILE(512)
+	ZEROTILE(768)
+
+lut4chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+lut4group:
+	LOADTABLE
+	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	LOOKUP((SI)(R8*2), Z16, Z17, K3, Z12, Z13)
+	LOOKUP((SI)(R9*1), Z18, Z19, K4, Z14, Z15)
+	ADDQ $64, SI
+	ADDQ $256, DX
+	DECQ BX
+	JNZ  lut4group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	FLUSH(Z12, Z13, 512)
+	FLUSH(Z14, Z15, 768)
+	TESTQ CX, CX
+	JNZ   lut4chunk
+	VZEROUPPER
+	RET
+
+// CHUNKS16 applies op with the memory operand 64·c(base) and Z16 to the
+// accumulators Zc for c < 16 (the 256 entries of one group, 16 per lane).
+#define CHUNKS16(op, base) \
+	op 0(base), Z16, Z0;    \
+	op 64(base), Z16, Z1;   \
+	op 128(base), Z16, Z2;  \
+	op 192(base), Z16, Z3;  \
+	op 256(base), Z16, Z4;  \
+	op 320(base), Z16, Z5;  \
+	op 384(base), Z16, Z6;  \
+	op 448(base), Z16, Z7;  \
+	op 512(base), Z16, Z8;  \
+	op 576(base), Z16, Z9;  \
+	op 640(base), Z16, Z10; \
+	op 704(base), Z16, Z11; \
+	op 768(base), Z16, Z12; \
+	op 832(base), Z16, Z13; \
+	op 896(base), Z16, Z14; \
+	op 960(base), Z16, Z15
+
+// NARROW clamps the 16 floats of zr to [-128, 127] (NaN to -128: VMAXPS
+// returns its second source, Z29, when either is NaN), converts them half to
+// even and stores them as bytes at off(DI).
+#define NARROW(zr, xr, off) \
+	VMAXPS    Z29, zr, zr; \
+	VMINPS    Z30, zr, zr; \
+	VCVTPS2DQ zr, zr;      \
+	VPMOVSDB  zr, xr;      \
+	VMOVDQU   xr, off(DI)
+
+// func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+TEXT ·lutBuildAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         G+16(FP), CX
+	MOVQ         d+24(FP), R8
+	MOVQ         cb+32(FP), DX
+	VBROADCASTSS inv+40(FP), Z31
+	MOVL         $0xc3000000, AX // -128.0
+	VPBROADCASTD AX, Z29
+	MOVL         $0x42fe0000, AX // 127.0
+	VPBROADCASTD AX, Z30
+
+lutbgroup:
+	VBROADCASTSS (SI), Z16
+	VMULPS       Z31, Z16, Z16
+	CHUNKS16(VMULPS, DX)
+	MOVQ         DX, R10
+	LEAQ         4(SI), R11
+	MOVQ         R8, BX
+	DECQ         BX
+	JZ           lutbnarrow
+
+lutbcoord:
+	ADDQ         $1024, R10
+	VBROADCASTSS (R11), Z16
+	VMULPS       Z31, Z16, Z16
+	ADDQ         $4, R11
+	CHUNKS16(VFMADD231PS, R10)
+	DECQ         BX
+	JNZ          lutbcoord
+
+lutbnarrow:
+	NARROW(Z0, X0, 0)
+	NARROW(Z1, X1, 16)
+	NARROW(Z2, X2, 32)
+	NARROW(Z3, X3, 48)
+	NARROW(Z4, X4, 64)
+	NARROW(Z5, X5, 80)
+	NARROW(Z6, X6, 96)
+	NARROW(Z7, X7, 112)
+	NARROW(Z8, X8, 128)
+	NARROW(Z9, X9, 144)
+	NARROW(Z10, X10, 160)
+	NARROW(Z11, X11, 176)
+	NARROW(Z12, X12, 192)
+	NARROW(Z13, X13, 208)
+	NARROW(Z14, X14, 224)
+	NARROW(Z15, X15, 240)
+	ADDQ         $256, DI
+	LEAQ         (SI)(R8*4), SI
+	DECQ         CX
+	JNZ          lutbgroup
+	VZEROUPPER
+	RET

@@ -1,0 +1,18 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// haveLUTAsm reports whether LUTBuild and LUTDot run assembly: never on this
+// build.
+const haveLUTAsm = false
+
+// lutBuild is LUTBuild after the argument checks: the reference on this
+// build.
+func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	lutBuildGo(dst, x, d, cb, inv)
+}
+
+// lutDot is LUTDot after the argument checks: the reference on this build.
+func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
+	lutDotGo(out, codes, nt, G, table)
+}
