@@ -26,8 +26,8 @@ func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
 }
 
 // lutDot is LUTDot after the argument checks (nt, G > 0, slices of exactly
-// the needed lengths): four tiles per pass over the groups while four
-// remain, then two, then one.
+// the needed lengths): eight tiles per pass over the groups while eight
+// remain, then four, two and one.
 func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
 	if !haveLUTAsm {
 		lutDotGo(out, codes, nt, G, table)
@@ -35,6 +35,9 @@ func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
 	}
 	tile := G * LUTTileRows
 	t := 0
+	for ; t+8 <= nt; t += 8 {
+		lutDot8AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
+	}
 	for ; t+4 <= nt; t += 4 {
 		lutDot4AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
 	}
@@ -57,10 +60,13 @@ func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
 func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
 
 // lutDot1AVX512 sets out[i] = Σ_{g<G} table[g*256+codes[g*64+i]] for i < 64
-// (G > 0): per group the four 64-byte quarters of the table, two VPERMI2B
-// lookups (entries 0-127 and 128-255) blended on the index's bit 7, even and
-// odd bytes widened by VPMADDUBSW into int16 sums that are flushed into the
-// int32 sums every 128 groups (|sum| ≤ 128·128 fits int16).
+// (G > 0): per group the four 64-byte quarters of the table XORed with 0x80
+// (entry + 128 as an unsigned byte), two VPERMI2B lookups (entries 0-127
+// and 128-255) blended on the code's bit 7, the looked-up bytes' 16-bit
+// words and their high bytes summed in int16 lanes, and every 128 groups
+// the even and odd rows' sums separated, put in row order and added,
+// widened, to the int32 sums, which start at −128·G to remove the bias
+// (each 16-bit sum is at most 128·255 < 2¹⁵).
 //
 //go:noescape
 func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
@@ -76,3 +82,9 @@ func lutDot2AVX512(out *int32, codes *byte, table *int8, G int)
 //
 //go:noescape
 func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDot8AVX512 is lutDot1AVX512 for eight consecutive tiles sharing each
+// group's table loads.
+//
+//go:noescape
+func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)

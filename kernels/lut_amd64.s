@@ -23,36 +23,42 @@ DATA lutRowIdx<>+112(SB)/8, $0x003d001d003c001c
 DATA lutRowIdx<>+120(SB)/8, $0x003f001f003e001e
 GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 
-// LUTCONST loads the constants of the LUTDot kernels: Z30 the bytes
-// (1, 0, 1, 0, …) and Z31 the bytes (0, 1, 0, 1, …), which VPMADDUBSW
-// turns into the even and the odd signed bytes as int16; Z28, Z29 the
-// row-order word indices.
+// The LUTDot kernels look entries up biased, u = entry XOR 0x80 = entry+128
+// as an unsigned byte, so that a lookup's 32 words are u_odd·256 + u_even:
+// per tile they add the words (mod 2¹⁶) into ae and the words' high bytes
+// (u_odd) into ao. Every 128 groups (a chunk) ae − 256·ao is Σ u_even, and
+// both sums lie in [0, 128·255], so they widen exactly to the int32 sums,
+// which start at −128·G to remove the bias.
+
+// LUTCONST loads the constants of the LUTDot kernels (after LUTARGS): Z30
+// the bias bytes 0x80, Z31 the int32 −128·G, Z28, Z29 the row-order word
+// indices.
 #define LUTCONST \
-	MOVL         $0x00010001, AX;      \
+	MOVL         $0x80808080, AX;      \
 	VPBROADCASTD AX, Z30;              \
-	MOVL         $0x01000100, AX;      \
+	IMUL3Q       $-128, CX, AX;        \
 	VPBROADCASTD AX, Z31;              \
 	VMOVDQU64    lutRowIdx<>+0(SB), Z28; \
 	VMOVDQU64    lutRowIdx<>+64(SB), Z29
 
-// ZEROTILE clears the 64 int32 sums of one tile at off(DI) (Z4 is zero).
+// ZEROTILE sets the 64 int32 sums of one tile at off(DI) to −128·G (Z31).
 #define ZEROTILE(off) \
-	VMOVDQU32 Z4, off(DI);     \
-	VMOVDQU32 Z4, off+64(DI);  \
-	VMOVDQU32 Z4, off+128(DI); \
-	VMOVDQU32 Z4, off+192(DI)
+	VMOVDQU32 Z31, off(DI);     \
+	VMOVDQU32 Z31, off+64(DI);  \
+	VMOVDQU32 Z31, off+128(DI); \
+	VMOVDQU32 Z31, off+192(DI)
 
-// LOADTABLE loads the group's 256-entry table at DX into Z0-Z3.
+// LOADTABLE loads the group's 256-entry table at DX, biased, into Z0-Z3.
 #define LOADTABLE \
-	VMOVDQU64 (DX), Z0;    \
-	VMOVDQU64 64(DX), Z1;  \
-	VMOVDQU64 128(DX), Z2; \
-	VMOVDQU64 192(DX), Z3
+	VPXORD (DX), Z30, Z0;    \
+	VPXORD 64(DX), Z30, Z1;  \
+	VPXORD 128(DX), Z30, Z2; \
+	VPXORD 192(DX), Z30, Z3
 
 // LOOKUP looks the 64 codes at addr up in the table Z0-Z3 (entries 0-127
 // from Z0:Z1 and 128-255 from Z2:Z3, chosen by the code's bit 7 in k) and
-// adds the even rows' entries to the int16 sums ae, the odd rows' to ao;
-// ta, tb are scratch.
+// adds the biased entries' words to ae and their odd bytes to ao; ta, tb
+// are scratch.
 #define LOOKUP(addr, ta, tb, k, ae, ao) \
 	VMOVDQU64  addr, ta;        \
 	VMOVDQU64  addr, tb;        \
@@ -60,14 +66,16 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	VPERMI2B   Z1, Z0, ta;      \
 	VPERMI2B   Z3, Z2, tb;      \
 	VPBLENDMB  tb, ta, k, ta;   \
-	VPMADDUBSW ta, Z31, tb;     \
-	VPMADDUBSW ta, Z30, ta;     \
+	VPSRLW     $8, ta, tb;      \
 	VPADDW     ta, ae, ae;      \
 	VPADDW     tb, ao, ao
 
-// FLUSH adds a tile's int16 sums (even rows ae, odd rows ao) in row order,
-// widened to int32, to the tile's 64 sums at off(DI); Z4-Z6 are scratch.
+// FLUSH turns ae into the even rows' sums (ae − 256·ao) and adds them and
+// the odd rows' sums ao in row order, widened to int32, to the tile's 64
+// sums at off(DI); Z4-Z6 are scratch.
 #define FLUSH(ae, ao, off) \
+	VPSLLW        $8, ao, Z4;               \
+	VPSUBW        Z4, ae, ae;               \
 	VMOVDQA64     Z28, Z4;                  \
 	VPERMI2W      ao, ae, Z4;               \
 	VMOVDQA64     Z29, Z5;                  \
@@ -99,7 +107,7 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	LEAQ (R8)(R8*2), R9
 
 // CHUNK sets BX to the groups of the next chunk, min(CX, 128), and takes
-// them off CX: int16 sums of 128 entries in [-128, 127] cannot overflow.
+// them off CX: sums of 128 biased bytes stay below 2¹⁵.
 #define CHUNK \
 	MOVQ    $128, BX; \
 	CMPQ    CX, BX;   \
@@ -107,7 +115,8 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	SUBQ    BX, CX
 
 // The kernels prefetch each tile's codes 8 groups (512 bytes) ahead: on a
-// matrix streamed from memory that measured about 10% faster.
+// matrix streamed from memory that measured about 10% faster. Eight tiles
+// per pass (halving the table loads of four) measured about 5% faster.
 
 // func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
 TEXT ·lutDot1AVX512(SB), NOSPLIT, $0-32
@@ -306,5 +315,75 @@ lutbnarrow:
 	LEAQ         (SI)(R8*4), SI
 	DECQ         CX
 	JNZ          lutbgroup
+	VZEROUPPER
+	RET
+
+// func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDot8AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z4, Z4, Z4
+	ZEROTILE(0)
+	ZEROTILE(256)
+	ZEROTILE(512)
+	ZEROTILE(768)
+	ZEROTILE(1024)
+	ZEROTILE(1280)
+	ZEROTILE(1536)
+	ZEROTILE(1792)
+	LEAQ (SI)(R8*4), R11
+
+lut8chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+lut8group:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 512(R11)(R8*1)
+	PREFETCHT0 512(R11)(R8*2)
+	PREFETCHT0 512(R11)(R9*1)
+	LOADTABLE
+	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	LOOKUP((SI)(R8*2), Z24, Z25, K3, Z12, Z13)
+	LOOKUP((SI)(R9*1), Z26, Z27, K4, Z14, Z15)
+	LOOKUP((R11), Z4, Z5, K5, Z16, Z17)
+	LOOKUP((R11)(R8*1), Z6, Z7, K6, Z18, Z19)
+	LOOKUP((R11)(R8*2), Z24, Z25, K7, Z20, Z21)
+	LOOKUP((R11)(R9*1), Z26, Z27, K1, Z22, Z23)
+	ADDQ $64, SI
+	ADDQ $64, R11
+	ADDQ $256, DX
+	DECQ BX
+	JNZ  lut8group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	FLUSH(Z12, Z13, 512)
+	FLUSH(Z14, Z15, 768)
+	FLUSH(Z16, Z17, 1024)
+	FLUSH(Z18, Z19, 1280)
+	FLUSH(Z20, Z21, 1536)
+	FLUSH(Z22, Z23, 1792)
+	TESTQ CX, CX
+	JNZ   lut8chunk
 	VZEROUPPER
 	RET

@@ -60,7 +60,7 @@ func checkLUTDot(t *testing.T, name string, codes []byte, nt, G int, table []int
 
 // TestLUTDotFastMatchesRef cross-checks the dispatched LUTDot (assembly on
 // amd64 with AVX-512 BW+VBMI unless built with -tags purego) against
-// lutDotGo bit for bit: tile counts covering the 4-, 2- and 1-tile kernels,
+// lutDotGo bit for bit: tile counts covering the 8-, 4-, 2- and 1-tile kernels,
 // group counts around the 128-group int16 flush, tables of random and
 // extreme entries (all 127 or all -128 over 600 groups would overflow an
 // unflushed int16 sum), unaligned codes, tables and outputs.
@@ -69,14 +69,14 @@ func TestLUTDotFastMatchesRef(t *testing.T) {
 		t.Log("no LUT assembly on this build: checking the reference against itself")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	nts := []int{1, 2, 3, 4, 5, 6, 7}
+	nts := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 15}
 	groups := []int{1, 2, 7, 128, 129, 255, 256, 257, 600}
 	kinds := []string{"random", "max", "min", "extremes"}
 	for _, G := range groups {
 		for _, kind := range kinds {
 			table := lutTable(rng, kind, G, G%5)
 			for _, nt := range nts {
-				if testing.Short() && G > 300 && nt > 3 {
+				if testing.Short() && G > 300 && nt > 9 {
 					continue
 				}
 				off := (nt * 3) % 7
