@@ -11,7 +11,8 @@ import (
 // ID is a codec's stable numeric identifier, stored in the container. IDs
 // are never reused; removed codecs keep their number reserved here.
 //
-// Assigned: 1 q4, 2 q2, 3 vq2, 4 vq1p6, 5 vq3, 6 vq4, 7 q8, 8 q3. Reserved:
+// Assigned: 1 q4, 2 q2, 3 vq2, 4 vq1p6, 5 vq3, 6 vq4, 7 q8, 8 q3, 9 vq1,
+// 10 lut2, 11 lut1p6, 12 lut4. Reserved:
 // none yet.
 type ID uint16
 
@@ -58,6 +59,14 @@ type codecImpl struct {
 	decodeRow func(e *Encoded, r int, dst []float32)
 	// dotRow returns row r · xr, xr already rotated.
 	dotRow func(e *Encoded, r int, xr []float32) float32
+	// lut is the LUT codec's codebook (nil for the other codecs).
+	lut *lutSpec
+	// hessBlock is the column block of the Hessian-aware feedback pass
+	// and quantBlock codes one such block of a row with the row's fixed
+	// scales (see vqQuantBlock); both unset for the scalar codecs, whose
+	// blocks are their scale groups.
+	hessBlock  int
+	quantBlock func(e *Encoded, r, lo int, t, wv, out []float32)
 	// check validates code values that the layout alone cannot (nil: none).
 	check func(e *Encoded) error
 }

@@ -9,16 +9,20 @@ import (
 // TestConcatRows: encoding a matrix in row blocks and joining them gives
 // the same bytes as encoding it whole, for every codec.
 func TestConcatRows(t *testing.T) {
-	const rows, cols = 30, 72
-	w := gaussian(rows*cols, 7)
+	const cols = 72
+	w := gaussian(400*cols, 7)
 	for _, c := range Codecs() {
+		// blocks of 2m and 3m rows and a last one of m−3 (m a multiple of
+		// the codec's RowMultiple)
+		m := max(5, c.RowMultiple())
+		rows := 6*m - 3
 		p := Params{Seed: 5}
-		whole, err := c.Encode(w, rows, cols, nil, p)
+		whole, err := c.Encode(w[:rows*cols], rows, cols, nil, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var parts []*Encoded
-		for _, r := range [][2]int{{0, 10}, {10, 25}, {25, 30}} {
+		for _, r := range [][2]int{{0, 2 * m}, {2 * m, 5 * m}, {5 * m, rows}} {
 			e, err := c.Encode(w[r[0]*cols:r[1]*cols], r[1]-r[0], cols, nil, p)
 			if err != nil {
 				t.Fatal(err)

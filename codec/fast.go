@@ -368,6 +368,9 @@ var xShareCopies = sync.Pool{New: func() any { return new(xQuant) }}
 // not nil, is xr already quantized (Input); otherwise xr is quantized here.
 func (e *Encoded) dotRowsFast(st *decodeState, dst, x, xr []float32, shared *xQuant, lo, hi int) bool {
 	stages := st.c.impl.stages
+	if st.c.impl.lut != nil {
+		return e.lutDotRowsFast(st, dst, x, xr, lo, hi)
+	}
 	if stages == nil {
 		return e.scalarDotRowsFast(st, dst, x, xr, lo, hi)
 	}

@@ -146,3 +146,25 @@ func BenchmarkDecodeRowsRotated(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncode encodes a 256×2048 Gaussian matrix with importance
+// weights (the converter's usual call), reporting M weights/s.
+func BenchmarkEncode(b *testing.B) {
+	const rows, cols = 256, 2048
+	w := gaussian(rows*cols, 1)
+	imp := gaussian(cols, 2)
+	for i := range imp {
+		imp[i] = 0.5 + imp[i]*imp[i]
+	}
+	for _, name := range []string{"vq2", "vq1p6", "lut2", "lut1p6", "lut4"} {
+		c, _ := Lookup(name)
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.Encode(w, rows, cols, imp, Params{Seed: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows*cols)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mw/s")
+		})
+	}
+}

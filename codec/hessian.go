@@ -287,8 +287,8 @@ func (b *hessBlock) target(t, wo, c []float32) {
 // gptq runs the feedback pass over every row of dense into e's blobs.
 func (c *Codec) gptq(e *Encoded, rot *rotation, f *hessFactor, dense []float32) {
 	cols, n := e.Cols, f.n
-	bs := 8
-	if c.impl.stages == nil {
+	bs := c.impl.hessBlock
+	if bs == 0 {
 		bs = scalarGroup
 	}
 	blocks := f.blocks(bs)
@@ -314,8 +314,8 @@ func (c *Codec) gptq(e *Encoded, rot *rotation, f *hessFactor, dense []float32) 
 					copy(y, dense[r*cols:(r+1)*cols])
 					clear(y[cols:])
 					rot.forward(y)
-					if c.impl.stages != nil {
-						vqEncodeRow(c.impl.stages, e, r, y, f.diag) // fixes the row scales
+					if c.impl.quantBlock != nil {
+						c.impl.encodeRow(e, r, y, f.diag) // fixes the row scales
 					}
 				}
 				clear(delta)
@@ -344,9 +344,9 @@ func (c *Codec) gptqChunk(e *Encoded, f *hessFactor, blocks []hessBlock, r0, r1 
 				clear(cb[:m])
 			}
 			b.target(t[:m], row[b.lo:b.hi], cb[:m])
-			if c.impl.stages != nil {
-				vqQuantBlock(c.impl.stages, e, r, b.lo/8, t[:8], b.wdiag, d[b.lo:b.hi])
-				for i := range 8 {
+			if c.impl.quantBlock != nil {
+				c.impl.quantBlock(e, r, b.lo, t[:m], b.wdiag, d[b.lo:b.hi])
+				for i := range m {
 					d[b.lo+i] = row[b.lo+i] - d[b.lo+i]
 				}
 			} else {

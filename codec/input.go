@@ -13,18 +13,33 @@ type Input struct {
 	xr []float32 // rotated and padded (RotatedLen values)
 	xq xQuant    // xr quantized for the int8 kernels, when quantized
 	q  bool      // xq holds xr
+	lt lutTable  // the LUT codecs' product table, when lq
+	lq bool
 }
 
 // Prepare sets in to x for products with e: x (Cols values) is rotated
-// into a buffer of in and quantized for the fast kernels. x must not change
-// while products use in.
+// into a buffer of in and quantized for the fast kernels (for the LUT
+// codecs: their product table is built). x must not change while products
+// use in.
 func (in *Input) Prepare(e *Encoded, x []float32) error {
-	in.e, in.x, in.q = nil, nil, false
+	n, err := in.PrepareTable(e, x)
+	if err == nil && n > 0 {
+		in.BuildTable(0, n)
+	}
+	return err
+}
+
+// PrepareTable is Prepare without building a LUT codec's product table,
+// for callers that build it on several threads: it returns the number n of
+// table groups (0 when there is nothing left to build), and BuildTable must
+// then be called on disjoint ranges covering [0, n) before any product.
+func (in *Input) PrepareTable(e *Encoded, x []float32) (int, error) {
+	in.e, in.x, in.q, in.lq = nil, nil, false, false
 	if err := e.Validate(); err != nil {
-		return err
+		return 0, err
 	}
 	if len(x) != e.Cols {
-		return fmt.Errorf("prepare input: %d values, want %d: %w", len(x), e.Cols, ErrInvalid)
+		return 0, fmt.Errorf("prepare input: %d values, want %d: %w", len(x), e.Cols, ErrInvalid)
 	}
 	n := e.RotatedLen()
 	if cap(in.xr) < n {
@@ -32,14 +47,26 @@ func (in *Input) Prepare(e *Encoded, x []float32) error {
 	}
 	in.xr = in.xr[:n]
 	if err := e.RotateInput(in.xr, x); err != nil {
-		return err
+		return 0, err
 	}
 	st := e.state.Load()
 	if st.c.impl.stages != nil && useVNNI && !forceRef {
 		in.q = in.xq.set(in.xr)
 	}
+	var groups int
+	if st.c.impl.lut != nil && !forceRef {
+		groups, in.lq = in.lt.setup(st.c.impl.lut, in.xr)
+	}
 	in.e, in.x = e, x
-	return nil
+	return groups, nil
+}
+
+// BuildTable builds groups [lo, hi) of the product table after
+// PrepareTable; calls on disjoint ranges may run concurrently.
+func (in *Input) BuildTable(lo, hi int) {
+	if in.lq && lo >= 0 && lo <= hi && hi*256 <= len(in.lt.t) {
+		in.lt.fill(lo, hi)
+	}
 }
 
 // DotRowsInput sets dst[r] = (decoded row r) · x for lo ≤ r < hi, like
@@ -53,6 +80,10 @@ func (e *Encoded) DotRowsInput(dst []float32, in *Input, lo, hi int) error {
 		return fmt.Errorf("dot rows [%d,%d) of %d, dst %d: %w", lo, hi, e.Rows, len(dst), ErrInvalid)
 	}
 	st := e.state.Load()
+	if in.lq {
+		e.lutDotRows(st, dst, in.x, &in.lt, lo, hi)
+		return nil
+	}
 	if in.q && e.dotRowsFast(st, dst, in.x, in.xr, &in.xq, lo, hi) {
 		return nil
 	}

@@ -76,9 +76,13 @@ func radixStage(t *svqTable, codes, scales string) vqStage {
 // vqCodec builds the functions of a vector codec from its stages.
 func vqCodec(stages []vqStage, rowChunk int) codecImpl {
 	return codecImpl{
-		rowChunk: rowChunk,
-		pad:      8,
-		stages:   stages,
+		rowChunk:  rowChunk,
+		pad:       8,
+		stages:    stages,
+		hessBlock: 8,
+		quantBlock: func(e *Encoded, r, lo int, t, wv, out []float32) {
+			vqQuantBlock(stages, e, r, lo/8, t, wv, out)
+		},
 		layout: func(rows, cols int) (map[string]int, error) {
 			m := map[string]int{}
 			for _, s := range stages {

@@ -1,0 +1,121 @@
+package codec
+
+import (
+	"math"
+	"sync"
+
+	"github.com/upgtools/upg/kernels"
+)
+
+// The LUT codecs' matrix-vector product (T-MAC style). For the rotated
+// input xr the table T[g][j] = Σ_i xr[g·d+i]·c_j[i] is built once, scaled
+// by inv = 127/(max_g ‖xr_g‖ · max_j ‖c_j‖) — so that no entry can exceed
+// 127 in magnitude — and rounded to int8 (kernels.LUTBuild); row r's
+// product is then dd_r/inv · Σ_g T[g][code(r, g)], the sum exact in int32
+// (kernels.LUTDot, 64 rows per 64-byte load of codes).
+//
+// Against the reference (Σ decoded·xr in float32) it differs by the
+// rounding of the table: at most 1/2 per entry (1 where the fast builder's
+// fused multiply-adds round across a half), so |fast − ref| ≤ dd·G/inv
+// plus float rounding, and in practice ≈ dd·√G/(√12·inv). For
+// Gaussian-like rotated inputs the relative error of a product is ≈ 1%,
+// against the ≈ 30% (√NMSE) of the 2-bit weights themselves.
+
+// lutTable is one input's product table.
+type lutTable struct {
+	t     []int8
+	scale float32 // 1/inv: the value of one table unit
+	inv   float32 // 0: x is zero, so is the table
+	s     *lutSpec
+	xr    []float32
+}
+
+// build fills t from xr for s; it reports false (the reference must run)
+// when xr is not finite.
+func (t *lutTable) build(s *lutSpec, xr []float32) bool {
+	groups, ok := t.setup(s, xr)
+	if ok {
+		t.fill(0, groups)
+	}
+	return ok
+}
+
+// setup sizes t for xr and sets its scale; fill then builds the entries.
+// It returns the number of groups, and false (the reference must run) when
+// xr is not finite.
+func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
+	groups := lutGroups(len(xr), s.d)
+	t.s, t.xr, t.inv = s, xr, 0
+	var m float64
+	for g := range groups {
+		var n2 float64
+		for _, v := range xr[g*s.d : min(len(xr), (g+1)*s.d)] {
+			n2 += float64(v) * float64(v)
+		}
+		m = max(m, n2)
+	}
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		return 0, false
+	}
+	if cap(t.t) < groups*256 {
+		t.t = make([]int8, groups*256)
+	}
+	t.t = t.t[:groups*256]
+	t.scale = 0
+	if bound := math.Sqrt(m) * s.maxN * (1 + 1e-5); bound > 0 && !math.IsInf(127/bound, 0) {
+		t.inv = float32(127 / bound)
+		t.scale = 1 / t.inv
+	}
+	return groups, true
+}
+
+// fill builds groups [lo, hi) of the table set up by setup; disjoint
+// ranges may be filled concurrently.
+func (t *lutTable) fill(lo, hi int) {
+	if t.inv == 0 {
+		clear(t.t[lo*256 : hi*256])
+		return
+	}
+	d := t.s.d
+	// Sizes match by construction: LUTBuild cannot fail.
+	_ = kernels.LUTBuild(t.t[lo*256:hi*256], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbT, t.inv)
+}
+
+// lutBatch is the number of tiles per kernel call (the int32 sums live on
+// the stack).
+const lutBatch = 8
+
+// lutDotRows sets dst[r] for lo ≤ r < hi from table t (outlier
+// corrections included).
+func (e *Encoded) lutDotRows(st *decodeState, dst, x []float32, t *lutTable, lo, hi int) {
+	s := st.c.impl.lut
+	groups := lutGroups(e.RotatedLen(), s.d)
+	codes, scales := e.Blobs["codes"], e.Blobs["scales"]
+	var acc [lutBatch * lutTile]int32
+	for t0 := lo / lutTile; t0*lutTile < hi; t0 += lutBatch {
+		nt := min(lutBatch, lutTiles(hi)-t0)
+		// The blob and table sizes were validated: LUTDot cannot fail.
+		_ = kernels.LUTDot(acc[:nt*lutTile], codes[t0*groups*lutTile:(t0+nt)*groups*lutTile], nt, groups, t.t)
+		r0, r1 := max(lo, t0*lutTile), min(hi, (t0+nt)*lutTile)
+		for r := r0; r < r1; r++ {
+			dst[r] = rowScale(scales, r) * (t.scale * float32(acc[r-t0*lutTile]))
+		}
+	}
+	st.outs.addDots(dst, x, lo, hi)
+}
+
+var lutTablePool = sync.Pool{New: func() any { return new(lutTable) }}
+
+// lutDotRowsFast is DotRowsRotated's LUT path (the table built per call).
+func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi int) bool {
+	if forceRef {
+		return false
+	}
+	t := lutTablePool.Get().(*lutTable)
+	defer lutTablePool.Put(t)
+	if !t.build(st.c.impl.lut, xr) {
+		return false
+	}
+	e.lutDotRows(st, dst, x, t, lo, hi)
+	return true
+}
