@@ -72,8 +72,12 @@ func (in *Input) BuildTable(lo, hi int) {
 // DotRowsInput sets dst[r] = (decoded row r) · x for lo ≤ r < hi, like
 // DotRows, for the x that in was prepared with for e. Calls on disjoint
 // row ranges may run concurrently.
+//
+// in may also have been prepared for another matrix that SharesInput with
+// e: the prepared input (rotation, quantization, product table) is then
+// the same.
 func (e *Encoded) DotRowsInput(dst []float32, in *Input, lo, hi int) error {
-	if in.e != e {
+	if in.e != e && (in.e == nil || !e.SharesInput(in.e)) {
 		return fmt.Errorf("dot rows: input prepared for another matrix: %w", ErrInvalid)
 	}
 	if lo < 0 || hi > e.Rows || lo > hi || len(dst) < hi {
@@ -94,6 +98,18 @@ func (e *Encoded) DotRowsInput(dst []float32, in *Input, lo, hi int) error {
 		dst[r] = st.c.impl.dotRow(e, r, in.xr) + st.outs.dotRow(r, in.x)
 	}
 	return nil
+}
+
+// SharesInput reports whether an input prepared for o serves e as well:
+// same codec, columns and rotation. A converter that gives the matrices
+// applied to one vector (a layer's q, k and v projections) the same
+// rotation seed lets a runtime prepare that vector once.
+func (e *Encoded) SharesInput(o *Encoded) bool {
+	if e.Validate() != nil || o.Validate() != nil {
+		return false
+	}
+	p, q := e.Params, o.Params
+	return e.Codec == o.Codec && e.Cols == o.Cols && p.Rotation == q.Rotation && p.Seed == q.Seed && p.RotBlock == q.RotBlock
 }
 
 // HasOutliers reports whether e has a sparse outlier table, whose share of

@@ -46,15 +46,20 @@ func (t *lutTable) build(s *lutSpec, xr []float32) bool {
 func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	groups := lutGroups(len(xr), s.d)
 	t.s, t.xr, t.inv = s, xr, 0
-	var m float64
-	for g := range groups {
-		var n2 float64
-		for _, v := range xr[g*s.d : min(len(xr), (g+1)*s.d)] {
-			n2 += float64(v) * float64(v)
+	// the largest squared group norm, in float32 (an overflow to +Inf, like
+	// a NaN, sends the product to the reference)
+	var m float32
+	for g := 0; g < len(xr); g += s.d {
+		var n2 float32
+		for _, v := range xr[g:min(len(xr), g+s.d)] {
+			n2 += v * v
+		}
+		if n2 != n2 {
+			return 0, false
 		}
 		m = max(m, n2)
 	}
-	if math.IsNaN(m) || math.IsInf(m, 0) {
+	if math.IsInf(float64(m), 0) {
 		return 0, false
 	}
 	if cap(t.t) < groups*256 {
@@ -62,7 +67,7 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	}
 	t.t = t.t[:groups*256]
 	t.scale = 0
-	if bound := math.Sqrt(m) * s.maxN * (1 + 1e-5); bound > 0 && !math.IsInf(127/bound, 0) {
+	if bound := math.Sqrt(float64(m)) * s.maxN * (1 + 1e-4); bound > 0 && !math.IsInf(127/bound, 0) {
 		t.inv = float32(127 / bound)
 		t.scale = 1 / t.inv
 	}

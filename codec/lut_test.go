@@ -172,3 +172,39 @@ func TestLUTProducts(t *testing.T) {
 		}
 	}
 }
+
+// TestLUTNonFinite: an input whose table cannot be scaled (a NaN, or
+// squares beyond float32) takes the reference product: NaN rows stay NaN,
+// huge finite inputs give the reference's values.
+func TestLUTNonFinite(t *testing.T) {
+	c, _ := Lookup("lut2")
+	const rows, cols = 70, 64
+	e, err := c.Encode(gaussian(rows*cols, 1), rows, cols, nil, Params{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		v    float32
+	}{{"nan", float32(math.NaN())}, {"huge", 3e25}} {
+		x := gaussian(cols, 2)
+		x[5] = tc.v
+		ref := make([]float32, rows)
+		forceRef = true
+		_ = e.DotRows(ref, x, 0, rows)
+		forceRef = false
+		var in Input
+		if err := in.Prepare(e, x); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, rows)
+		if err := e.DotRowsInput(got, &in, 0, rows); err != nil {
+			t.Fatal(err)
+		}
+		for r := range rows {
+			if math.Float32bits(got[r]) != math.Float32bits(ref[r]) {
+				t.Fatalf("%s: row %d: %v, reference %v", tc.name, r, got[r], ref[r])
+			}
+		}
+	}
+}
