@@ -30,14 +30,16 @@ const encBlock = 64
 // inputs (kernels.MatMulF32). Nothing is expanded beyond a few rows per
 // worker. Products on one matrix are serialized (the scratch is shared).
 type Encoded struct {
-	enc  *codec.Encoded
-	p    int  // rotated (padded) row length
-	outs bool // has an outlier table (added to batched products separately)
+	enc   *codec.Encoded
+	p     int  // rotated (padded) row length
+	outs  bool // has an outlier table (added to batched products separately)
+	align int  // row granularity of a matrix-vector product's chunks
 
 	mu   sync.Mutex
-	in   codec.Input // the prepared input of a matrix-vector product
-	rows [][]float32 // per-worker scratch of row windows' dot products
-	big  *mulScratch // the matrix-matrix product in flight
+	in   codec.Input  // the prepared input of a matrix-vector product
+	cur  *codec.Input // the input the dot chunks read: &in, or a shared one
+	rows [][]float32  // per-worker scratch of row windows' dot products
+	big  *mulScratch  // the matrix-matrix product in flight
 }
 
 // mulScratch is the scratch of a matrix-matrix product: rotated inputs
@@ -56,7 +58,18 @@ func NewEncoded(e *codec.Encoded) (*Encoded, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.HasOutliers()}, nil
+	c, err := codec.ByID(e.Codec)
+	if err != nil {
+		return nil, err
+	}
+	// The LUT codecs' kernel computes whole 64-row tiles (RowMultiple), and
+	// several at once (the product table is read once per pass): chunks of
+	// at least two tiles.
+	align := 16
+	if r := c.RowMultiple(); r > align {
+		align = 2 * r
+	}
+	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.HasOutliers(), align: align}, nil
 }
 
 // Codec returns the underlying encoded tensor.
@@ -101,8 +114,10 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	if n < encBatchMin {
 		for t := range n {
 			xt := x[t*e.Cols : (t+1)*e.Cols]
-			_ = m.in.Prepare(e, xt) // lengths match by construction
-			p.ForArgsBalanced(rows, 16, kernels.Args{Obj: m, A: dst[t*rows : (t+1)*rows], B: xt, I: [4]int{1, off, rows}}, encDotChunk)
+			// lengths match by construction; the LUT codecs' product table
+			// is built by all threads
+			m.prepare(p, xt)
+			m.dots(p, &m.in, dst[t*rows:(t+1)*rows], xt, off, rows)
 		}
 		return
 	}
@@ -124,6 +139,86 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	mulScratchPool.Put(sc)
 }
 
+// prepare sets m.in to the vector x; a LUT codec's product table is built
+// by all threads.
+func (m *Encoded) prepare(p *kernels.Pool, x []float32) {
+	// lengths match by construction
+	if groups, _ := m.in.PrepareTable(m.enc, x); groups > 0 {
+		p.ForArgsBalanced(groups, 32, kernels.Args{Obj: m}, encTableChunk)
+	}
+}
+
+// dots computes the matrix-vector product of rows [off, off+rows) with the
+// input in was prepared with (for m or a matrix m SharesInput with).
+func (m *Encoded) dots(p *kernels.Pool, in *codec.Input, dst, x []float32, off, rows int) {
+	m.cur = in
+	align := m.align
+	if align >= 128 {
+		// LUT tiles: about two chunks per thread, of 2 to 8 tiles, so
+		// that each pass of the kernel over the table serves up to 8
+		// tiles.
+		tiles := (rows + 63) / 64
+		align = 64 * min(8, max(2, tiles/(2*p.Threads())))
+	}
+	p.ForArgsBalanced(rows, align, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
+	m.cur = nil
+}
+
+// encTableChunk builds one worker's groups of the prepared input's table.
+func encTableChunk(a *kernels.Args, _, lo, hi int) {
+	a.Obj.(*Encoded).in.BuildTable(lo, hi)
+}
+
+// MatMulShared computes dsts[i] = ls[i]·x for matrices that all take the
+// same n input vectors x (a layer's q, k and v projections). For one
+// vector at a time, encoded matrices that share their input transform with
+// the first encoded one (codec.Encoded.SharesInput: the converter gives
+// them one rotation seed) use the input it prepared — for the LUT codecs
+// that is the product table, the bulk of the preparation. Every other
+// matrix, and every batch large enough for the batched product, runs its
+// own MatMul.
+func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n int) {
+	var lead *Encoded
+	for _, l := range ls {
+		if m, ok := l.(*Encoded); ok {
+			lead = m
+			break
+		}
+	}
+	if lead == nil || n >= encBatchMin {
+		for i, l := range ls {
+			l.MatMul(p, dsts[i], x, n)
+		}
+		return
+	}
+	lead.mu.Lock()
+	defer lead.mu.Unlock()
+	cols := lead.enc.Cols
+	for i, l := range ls {
+		if m, ok := l.(*Encoded); !ok || (m != lead && !m.enc.SharesInput(lead.enc)) {
+			l.MatMul(p, dsts[i], x, n)
+		}
+	}
+	for t := range n {
+		xt := x[t*cols : (t+1)*cols]
+		lead.prepare(p, xt)
+		for i, l := range ls {
+			m, ok := l.(*Encoded)
+			if !ok || (m != lead && !m.enc.SharesInput(lead.enc)) {
+				continue
+			}
+			if m != lead {
+				m.mu.Lock()
+			}
+			rows := m.enc.Rows
+			m.dots(p, &lead.in, dsts[i][t*rows:(t+1)*rows], xt, 0, rows)
+			if m != lead {
+				m.mu.Unlock()
+			}
+		}
+	}
+}
+
 // encDotChunk computes one worker's rows of a matrix-vector product.
 // Rows are relative to the window at a.I[1]; DotRowsInput indexes its
 // output by absolute row, so a window other than the whole matrix goes
@@ -132,12 +227,12 @@ func encDotChunk(a *kernels.Args, worker, lo, hi int) {
 	m := a.Obj.(*Encoded)
 	off := a.I[1]
 	if off == 0 {
-		_ = m.enc.DotRowsInput(a.A, &m.in, lo, hi)
+		_ = m.enc.DotRowsInput(a.A, m.cur, lo, hi)
 		return
 	}
 	buf := grow(m.rows[worker], off+hi)
 	m.rows[worker] = buf
-	_ = m.enc.DotRowsInput(buf, &m.in, off+lo, off+hi)
+	_ = m.enc.DotRowsInput(buf, m.cur, off+lo, off+hi)
 	copy(a.A[lo:hi], buf[off+lo:off+hi])
 }
 

@@ -81,20 +81,86 @@ func TestEncodedMatMul(t *testing.T) {
 func TestEncodedDecodeAllocs(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
-	c, _ := codec.Lookup("vq2")
 	w := make([]float32, 64*128)
 	for i := range w {
 		w[i] = float32(i%7) - 3
 	}
-	e, err := c.Encode(w, 64, 128, nil, codec.Params{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"vq2", "lut2"} {
+		c, _ := codec.Lookup(name)
+		e, err := c.Encode(w, 64, 128, nil, codec.Params{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := NewEncoded(e)
+		x, y := make([]float32, 128), make([]float32, 64)
+		m.MatMul(pool, y, x, 1)
+		if a := testing.AllocsPerRun(50, func() { m.MatMul(pool, y, x, 1) }); a > 0 {
+			t.Errorf("%s: %v allocations per product, want 0", name, a)
+		}
+		ls, out := [2]Linear{m, m}, [2][]float32{y, make([]float32, 64)}
+		MatMulShared(pool, ls[:], out[:], x, 1)
+		if a := testing.AllocsPerRun(50, func() { MatMulShared(pool, ls[:], out[:], x, 1) }); a > 0 {
+			t.Errorf("%s: %v allocations per shared product, want 0", name, a)
+		}
 	}
-	m, _ := NewEncoded(e)
-	x, y := make([]float32, 128), make([]float32, 64)
-	m.MatMul(pool, y, x, 1)
-	if a := testing.AllocsPerRun(50, func() { m.MatMul(pool, y, x, 1) }); a > 0 {
-		t.Errorf("%v allocations per product, want 0", a)
+}
+
+// TestMatMulShared: products through one shared prepared input equal each
+// matrix's own product bit for bit — matrices with the lead's rotation
+// seed share it, one with another seed and a dense one run alone — for
+// one and several vectors and for the batched product.
+func TestMatMulShared(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	const cols = 96
+	rng := rand.New(rand.NewPCG(5, 6))
+	gauss := func(n int) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		return w
+	}
+	for _, name := range []string{"lut2", "vq2"} {
+		c, _ := codec.Lookup(name)
+		var ls []Linear
+		for i, rows := range []int{130, 64, 64, 40} {
+			seed := uint64(7)
+			if i == 3 {
+				seed = 8
+			}
+			e, err := c.Encode(gauss(rows*cols), rows, cols, nil, codec.Params{Seed: seed, OutlierFrac: 0.01})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _ := NewEncoded(e)
+			ls = append(ls, m)
+		}
+		d, err := NewDenseF32(gauss(32*cols), 32, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, d)
+		if !ls[1].(*Encoded).Codec().SharesInput(ls[0].(*Encoded).Codec()) || ls[3].(*Encoded).Codec().SharesInput(ls[0].(*Encoded).Codec()) {
+			t.Fatal("SharesInput does not follow the seeds")
+		}
+		for _, n := range []int{1, 3, encBatchMin} {
+			x := gauss(n * cols)
+			got := make([][]float32, len(ls))
+			for i, l := range ls {
+				got[i] = make([]float32, n*l.Rows())
+			}
+			MatMulShared(pool, ls, got, x, n)
+			for i, l := range ls {
+				want := make([]float32, n*l.Rows())
+				l.MatMul(pool, want, x, n)
+				for j := range want {
+					if math.Float32bits(got[i][j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s n=%d matrix %d value %d: shared %v, own %v", name, n, i, j, got[i][j], want[j])
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -109,7 +175,7 @@ func TestEncodedRowSlice(t *testing.T) {
 	for i := range w {
 		w[i] = float32(rng.NormFloat64())
 	}
-	for _, name := range []string{"vq2", "q4"} {
+	for _, name := range []string{"vq2", "q4", "lut2"} {
 		c, _ := codec.Lookup(name)
 		for _, frac := range []float64{0, 0.02} {
 			e, err := c.Encode(w, rows, cols, nil, codec.Params{Seed: 1, OutlierFrac: frac})

@@ -98,9 +98,8 @@ func (m *Model) layer(l int, c *model.Cache, n, pos0 int) {
 	for t := range n {
 		kernels.RMSNorm(b.xb[t*H:(t+1)*H], b.x[t*H:(t+1)*H], L.AttnNorm, cfg.RMSEps)
 	}
-	L.Q.MatMul(m.pool, b.q, b.xb[:n*H], n)
-	L.K.MatMul(m.pool, b.k, b.xb[:n*H], n)
-	L.V.MatMul(m.pool, b.v, b.xb[:n*H], n)
+	qkv, qkvOut := [3]model.Linear{L.Q, L.K, L.V}, [3][]float32{b.q, b.k, b.v}
+	model.MatMulShared(m.pool, qkv[:], qkvOut[:], b.xb[:n*H], n)
 	for t := range n {
 		addBias(b.q[t*qd:(t+1)*qd], L.QB)
 		addBias(b.k[t*kvd:(t+1)*kvd], L.KB)
@@ -118,8 +117,8 @@ func (m *Model) layer(l int, c *model.Cache, n, pos0 int) {
 		kernels.RMSNorm(b.xb[t*H:(t+1)*H], b.x[t*H:(t+1)*H], L.FFNNorm, cfg.RMSEps)
 	}
 	F := cfg.FFN
-	L.Gate.MatMul(m.pool, b.gate, b.xb[:n*H], n)
-	L.Up.MatMul(m.pool, b.up, b.xb[:n*H], n)
+	gu, guOut := [2]model.Linear{L.Gate, L.Up}, [2][]float32{b.gate, b.up}
+	model.MatMulShared(m.pool, gu[:], guOut[:], b.xb[:n*H], n)
 	kernels.SwiGLU(b.gate[:n*F], b.up[:n*F])
 	L.Down.MatMul(m.pool, b.xb, b.gate[:n*F], n)
 	for t := range n {
