@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -389,12 +390,26 @@ func (j *job) calibrate(ctx context.Context) error {
 
 // encodeWith encodes w with c, using the tensor's calibration statistics.
 func (j *job) encodeWith(c *codec.Codec, name string, w []float32, rows, cols int) (*codec.Encoded, error) {
-	p := codec.Params{Seed: seedOf(name), OutlierFrac: j.outFrac}
+	p := codec.Params{Seed: seedOf(inputGroup(name)), OutlierFrac: j.outFrac}
 	s := j.stats[name]
 	if h := s.Hessian(); h != nil {
 		return c.EncodeHessian(j.corrected(name, w, rows, cols), rows, cols, h, p)
 	}
 	return c.Encode(w, rows, cols, s.Importance(), p)
+}
+
+// inputGroup names the input a projection multiplies: matrices applied to
+// the same vector (q/k/v, gate/up, and their MoE experts' w1/w3) get the
+// same rotation seed, so that a runtime prepares the vector — rotation,
+// product table — once for all of them (codec.Encoded.SharesInput).
+func inputGroup(name string) string {
+	for _, g := range [][2]string{{"q_proj.", "qkv_in."}, {"k_proj.", "qkv_in."}, {"v_proj.", "qkv_in."},
+		{"gate_proj.", "ffn_in."}, {"up_proj.", "ffn_in."}, {".w1.", ".ffn_in."}, {".w3.", ".ffn_in."}} {
+		if i := strings.LastIndex(name, g[0]); i >= 0 {
+			return name[:i] + g[1] + name[i+len(g[0]):]
+		}
+	}
+	return name
 }
 
 // seedOf derives a tensor's rotation seed from its name (FNV-1a, reduced
