@@ -211,30 +211,37 @@ func (s *lutSpec) encodeRow(e *Encoded, r int, y, w []float32) {
 // decodeRow writes row r in the rotated domain: dd·c[i] with dd = the row
 // scale times 2⁻⁵.
 func (s *lutSpec) decodeRow(e *Encoded, r int, dst []float32) {
-	p := len(dst)
-	groups := lutGroups(p, s.d)
+	p, d := len(dst), s.d
+	groups := lutGroups(p, d)
 	dd := rowScale(e.Blobs["scales"], r)
-	codes := e.Blobs["codes"]
-	for g := range groups {
-		c := s.bookF[int(codes[lutCodeAt(groups, r, g)])*s.d:]
-		lo := g * s.d
-		for i := range min(s.d, p-lo) {
-			dst[lo+i] = dd * c[i]
+	codes := e.Blobs["codes"][lutCodeAt(groups, r, 0):]
+	full := p / d
+	for g := range full {
+		k := int(codes[g*lutTile]) * d
+		c, o := s.bookF[k:k+d], dst[g*d:g*d+d]
+		for i := range o {
+			o[i] = dd * c[i]
+		}
+	}
+	if full < groups {
+		c := s.bookF[int(codes[full*lutTile])*d:]
+		for i := range p - full*d {
+			dst[full*d+i] = dd * c[i]
 		}
 	}
 }
 
 // dotRow is the reference product: Σ decoded·xr in float32, group by group.
 func (s *lutSpec) dotRow(e *Encoded, r int, xr []float32) float32 {
-	p := len(xr)
-	groups := lutGroups(p, s.d)
+	p, d := len(xr), s.d
+	groups := lutGroups(p, d)
 	dd := rowScale(e.Blobs["scales"], r)
-	codes := e.Blobs["codes"]
+	codes := e.Blobs["codes"][lutCodeAt(groups, r, 0):]
 	var sum float32
 	for g := range groups {
-		c := s.bookF[int(codes[lutCodeAt(groups, r, g)])*s.d:]
-		lo := g * s.d
-		for i := range min(s.d, p-lo) {
+		c := s.bookF[int(codes[g*lutTile])*d:]
+		lo := g * d
+		for i := range min(d, p-lo) {
 			sum += dd * c[i] * xr[lo+i]
 		}
 	}
