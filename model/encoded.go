@@ -36,8 +36,7 @@ type Encoded struct {
 	align int  // row granularity of a matrix-vector product's chunks
 
 	mu   sync.Mutex
-	in   codec.Input  // the prepared input of a matrix-vector product
-	cur  *codec.Input // the input the dot chunks read: &in, or a shared one
+	cur  *codec.Input // the prepared input the dot chunks read
 	rows [][]float32  // per-worker scratch of row windows' dot products
 	big  *mulScratch  // the matrix-matrix product in flight
 }
@@ -116,8 +115,9 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 			xt := x[t*e.Cols : (t+1)*e.Cols]
 			// lengths match by construction; the LUT codecs' product table
 			// is built by all threads
-			m.prepare(p, xt)
-			m.dots(p, &m.in, dst[t*rows:(t+1)*rows], xt, off, rows)
+			in := m.prepare(p, xt)
+			m.dots(p, in, dst[t*rows:(t+1)*rows], xt, off, rows)
+			inputPool.Put(in)
 		}
 		return
 	}
@@ -139,13 +139,21 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	mulScratchPool.Put(sc)
 }
 
-// prepare sets m.in to the vector x; a LUT codec's product table is built
-// by all threads.
-func (m *Encoded) prepare(p *kernels.Pool, x []float32) {
+// inputPool holds the prepared inputs of matrix-vector products: one per
+// product in flight rather than one per matrix (a LUT codec's product table
+// is up to 256 bytes per 2 to 5 columns).
+var inputPool = sync.Pool{New: func() any { return new(codec.Input) }}
+
+// prepare returns an input from inputPool prepared for the vector x (the
+// caller puts it back); a LUT codec's product table is built by all
+// threads.
+func (m *Encoded) prepare(p *kernels.Pool, x []float32) *codec.Input {
+	in := inputPool.Get().(*codec.Input)
 	// lengths match by construction
-	if groups, _ := m.in.PrepareTable(m.enc, x); groups > 0 {
-		p.ForArgsBalanced(groups, 32, kernels.Args{Obj: m}, encTableChunk)
+	if groups, _ := in.PrepareTable(m.enc, x); groups > 0 {
+		p.ForArgsBalanced(groups, 32, kernels.Args{Obj: in}, encTableChunk)
 	}
+	return in
 }
 
 // dots computes the matrix-vector product of rows [off, off+rows) with the
@@ -166,7 +174,7 @@ func (m *Encoded) dots(p *kernels.Pool, in *codec.Input, dst, x []float32, off, 
 
 // encTableChunk builds one worker's groups of the prepared input's table.
 func encTableChunk(a *kernels.Args, _, lo, hi int) {
-	a.Obj.(*Encoded).in.BuildTable(lo, hi)
+	a.Obj.(*codec.Input).BuildTable(lo, hi)
 }
 
 // MatMulShared computes dsts[i] = ls[i]·x for matrices that all take the
@@ -201,7 +209,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 	}
 	for t := range n {
 		xt := x[t*cols : (t+1)*cols]
-		lead.prepare(p, xt)
+		in := lead.prepare(p, xt)
 		for i, l := range ls {
 			m, ok := l.(*Encoded)
 			if !ok || (m != lead && !m.enc.SharesInput(lead.enc)) {
@@ -211,11 +219,12 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 				m.mu.Lock()
 			}
 			rows := m.enc.Rows
-			m.dots(p, &lead.in, dsts[i][t*rows:(t+1)*rows], xt, 0, rows)
+			m.dots(p, in, dsts[i][t*rows:(t+1)*rows], xt, 0, rows)
 			if m != lead {
 				m.mu.Unlock()
 			}
 		}
+		inputPool.Put(in)
 	}
 }
 
