@@ -96,6 +96,9 @@ type Options struct {
 	Ratio float64 // compression ratio vs BF16 (4–12); 0: DefaultRatio unless BPW or Codec is set
 	BPW   float64 // bits per weight over the whole checkpoint (alternative to Ratio)
 	Codec string  // one codec for every matrix (no allocation)
+	// Prefer picks the allocator's codecs: PreferSpeed (default: Ladder)
+	// or PreferQuality (QualityLadder).
+	Prefer string
 
 	Calib       string // CalibAuto (default), CalibHessian, CalibDiag, CalibNone
 	CalibText   string // calibration text (default: corpus.Calibration)
@@ -176,6 +179,12 @@ func (o *Options) defaults() error {
 	}
 	if set == 0 {
 		o.Ratio = DefaultRatio
+	}
+	if o.Prefer == "" {
+		o.Prefer = PreferSpeed
+	}
+	if o.Prefer != PreferSpeed && o.Prefer != PreferQuality {
+		return fmt.Errorf("%w: preference %q (want %s or %s)", ErrOptions, o.Prefer, PreferSpeed, PreferQuality)
 	}
 	if o.Codec == "" && (o.Ratio < minRatio-1e-9 || o.Ratio > maxRatio+1e-9) {
 		return fmt.Errorf("%w: ratio %.3g:1 (%.3g bpw) outside %d:1–%d:1", ErrOptions, o.Ratio, 16/o.Ratio, minRatio, maxRatio)
@@ -287,7 +296,7 @@ func Convert(ctx context.Context, in string, o Options) (*Report, error) {
 // prepare checks the input and options, calibrates, allocates bits and
 // plans the shards.
 func (j *job) prepare(ctx context.Context) error {
-	ladder := Ladder
+	ladder := ladderFor(j.o.Prefer)
 	if j.o.Codec != "" {
 		ladder = []string{j.o.Codec}
 	}
@@ -496,7 +505,7 @@ func (j *job) applyChoices(ch map[string]string) error {
 }
 
 func (j *job) priorCosts() error {
-	nmse, err := gaussianNMSE(Ladder)
+	nmse, err := gaussianNMSE(ladderFor(j.o.Prefer))
 	if err != nil {
 		return err
 	}

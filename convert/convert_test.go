@@ -39,6 +39,39 @@ func TestConvertStoriesDefault(t *testing.T) {
 	}
 }
 
+// TestConvertPrefer: the allocator picks only codecs of the preferred
+// ladder (speed: the LUT codecs; quality: the vq codecs), both meet the
+// budget, and the report records the preference.
+func TestConvertPrefer(t *testing.T) {
+	in := stories(t)
+	for _, tc := range []struct {
+		prefer string
+		ladder []string
+		want   string // a codec the ladder must use at 5:1
+	}{{PreferSpeed, Ladder, "lut2"}, {PreferQuality, QualityLadder, "vq2"}} {
+		out := filepath.Join(t.TempDir(), "out")
+		rep, err := Convert(context.Background(), in, Options{Out: out, Ratio: 5, Prefer: tc.prefer, Calib: CalibDiag, Sensitivity: SensPrior})
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed := map[string]bool{"plain": true}
+		for _, c := range tc.ladder {
+			allowed[c] = true
+		}
+		for c := range rep.ByCodec {
+			if !allowed[c] {
+				t.Errorf("prefer %s: codec %s is not in %v", tc.prefer, c, tc.ladder)
+			}
+		}
+		if _, ok := rep.ByCodec[tc.want]; !ok {
+			t.Errorf("prefer %s: no tensor uses %s (%v)", tc.prefer, tc.want, rep.ByCodec)
+		}
+		if rep.Ratio < 5 || rep.Settings.Prefer != tc.prefer {
+			t.Errorf("prefer %s: ratio %.3f, settings.prefer %q", tc.prefer, rep.Ratio, rep.Settings.Prefer)
+		}
+	}
+}
+
 func TestCheckDisk(t *testing.T) {
 	j := &job{o: Options{Out: filepath.Join(t.TempDir(), "out")}}
 	if err := j.checkDisk(1<<20, 1<<20); err != nil {

@@ -106,6 +106,7 @@ func TestInputChecks(t *testing.T) {
 		{name: "ratio and bpw", opts: func(o *Options) { o.BPW = 2 }, check: is(ErrOptions)},
 		{name: "unknown codec", opts: func(o *Options) { o.Ratio, o.Codec = 0, "q5" }, check: is(ErrOptions)},
 		{name: "unknown calibration", opts: func(o *Options) { o.Calib = "full" }, check: is(ErrOptions)},
+		{name: "unknown preference", opts: func(o *Options) { o.Prefer = "size" }, check: is(ErrOptions)},
 		{name: "no output", opts: func(o *Options) { o.Out = "" }, check: is(ErrOptions)},
 		{name: "budget below the smallest codecs", opts: func(o *Options) { o.Ratio = 16 }, check: is(ErrBudget)},
 	}

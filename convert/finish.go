@@ -137,6 +137,7 @@ func (j *job) report() (*Report, error) {
 	if j.o.Codec == "" {
 		s.TargetRatio = j.o.Ratio
 		s.Sensitivity = j.o.Sensitivity
+		s.Prefer = j.o.Prefer
 	}
 	s.Codec, s.Calibration, s.ShardBytes, s.Budget, s.Outliers = j.o.Codec, j.o.Calib, j.o.ShardBytes, j.o.Budget, j.outFrac
 	if j.o.Calib != CalibNone {

@@ -21,12 +21,31 @@ const DefaultRatio = 8
 
 // Ladder is the default list of codecs the allocator chooses from, from
 // fewest to most bits; "f16" means the tensor is kept plain (F16, or BF16
-// when the source is BF16). At 1.6, 2 and 4 bits it holds the LUT codecs,
-// whose products are table lookups: a TinyLlama-shaped model decodes
-// several times faster than with vq1p6/vq2/vq4, for NMSE 2–9% higher at
-// 1.6 and 2 bits (lower at 4; codec/README.md). vq3 is left out: its
-// product runs at a fraction of lut2's speed per weight.
+// when the source is BF16). It is the PreferSpeed ladder: at 1.6, 2 and 4
+// bits the LUT codecs, whose products are table lookups (a TinyLlama-shaped
+// model decodes about 1.8× faster than with QualityLadder), for NMSE 3–10%
+// higher than the vq codecs at 1.6 and 2 bits (lower at 4;
+// codec/README.md). vq3 is left out: its product runs at a fifth of lut2's
+// speed per weight.
 var Ladder = []string{"vq1", "lut1p6", "lut2", "q3", "lut4", "q4", "q8", PlainOption}
+
+// QualityLadder is the PreferQuality ladder: the E8-derived vector codecs,
+// lowest distortion per bit, compute-bound products.
+var QualityLadder = []string{"vq1", "vq1p6", "vq2", "vq3", "q3", "vq4", "q4", "q8", PlainOption}
+
+// Ladder preferences (Options.Prefer).
+const (
+	PreferSpeed   = "speed"   // Ladder (default)
+	PreferQuality = "quality" // QualityLadder
+)
+
+// ladderFor returns the ladder of a preference.
+func ladderFor(prefer string) []string {
+	if prefer == PreferQuality {
+		return QualityLadder
+	}
+	return Ladder
+}
 
 // PlainOption names the "keep the tensor unencoded" rung of the ladder.
 const PlainOption = "f16"

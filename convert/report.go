@@ -37,6 +37,7 @@ type Report struct {
 	Settings struct {
 		TargetRatio float64 `json:"target_ratio,omitempty"`
 		Codec       string  `json:"codec,omitempty"`
+		Prefer      string  `json:"prefer,omitempty"`
 		Calibration string  `json:"calibration"`
 		CalibText   string  `json:"calibration_text,omitempty"`
 		CalibTokens int     `json:"calibration_tokens,omitempty"`

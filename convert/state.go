@@ -39,8 +39,8 @@ type state struct {
 func (j *job) fingerprint() (string, error) {
 	h := sha256.New()
 	o := j.o
-	fmt.Fprintf(h, "upg %s\nratio %v budget %s codec %q calib %s %d %x sens %s shard %d outliers %v\n",
-		o.ToolVersion, o.Ratio, o.Budget, o.Codec, o.Calib, o.CalibTokens, sha256.Sum256([]byte(o.CalibText)), o.Sensitivity, o.ShardBytes, o.Outliers)
+	fmt.Fprintf(h, "upg %s\nratio %v budget %s codec %q prefer %s calib %s %d %x sens %s shard %d outliers %v\n",
+		o.ToolVersion, o.Ratio, o.Budget, o.Codec, o.Prefer, o.Calib, o.CalibTokens, sha256.Sum256([]byte(o.CalibText)), o.Sensitivity, o.ShardBytes, o.Outliers)
 	h.Write(j.ck.Config)
 	for _, p := range j.plans {
 		t, err := j.ck.Tensor(p.Name)

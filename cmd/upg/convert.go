@@ -69,6 +69,7 @@ func newConvertCmd() *cobra.Command {
 	f.Float64Var(&o.Ratio, "ratio", 0, "compression ratio versus BF16, 4 to 12 (default 8)")
 	f.Float64Var(&o.BPW, "bpw", 0, "bits per weight over the whole checkpoint (instead of --ratio)")
 	f.StringVar(&o.Budget, "budget", "disk", "what the ratio counts: disk (.upg files as stored) or payload (tensor data only, as published bpw figures)")
+	f.StringVar(&o.Prefer, "prefer", convert.PreferSpeed, "codecs the allocator picks from: speed (LUT codecs at 1.6/2/4 bits, table-lookup products) or quality (E8-derived vq codecs: lower distortion per bit, slower products)")
 	f.StringVar(&o.Codec, "codec", "", "one codec for every matrix, no allocation ("+strings.Join(codecNames(), ", ")+")")
 	f.Float64Var(&o.Outliers, "outliers", 0, "share of each matrix's weights kept exactly in a sparse side table (0: auto, 0.05% above 20 M parameters; negative: none)")
 	f.StringVar(&o.Calib, "calib", "auto", "calibration: auto, hessian (error feedback), diag (importance only), none")
