@@ -63,6 +63,12 @@ var (
 	lutSpec5 = newLUTSpec(5, flatBook(&lutBook5))
 )
 
+// TableProducts reports whether the codec's matrix-vector products build a
+// table per input vector (the LUT codecs): matrices applied to one vector
+// then gain from sharing a rotation seed (Encoded.SharesInput), since the
+// table is built once for all of them.
+func (c *Codec) TableProducts() bool { return c.impl.lut != nil }
+
 // lutGroups is the number of code groups of a row of rotated length p.
 func lutGroups(p, d int) int { return (p + d - 1) / d }
 
