@@ -35,10 +35,11 @@ type Encoded struct {
 	outs  bool // has an outlier table (added to batched products separately)
 	align int  // row granularity of a matrix-vector product's chunks
 
-	mu   sync.Mutex
-	cur  *codec.Input // the prepared input the dot chunks read
-	rows [][]float32  // per-worker scratch of row windows' dot products
-	big  *mulScratch  // the matrix-matrix product in flight
+	mu    sync.Mutex
+	cur   *codec.Input // the prepared input the dot chunks read
+	group sharedGroup  // MatMulShared's state when m leads
+	rows  [][]float32  // per-worker scratch of row windows' dot products
+	big   *mulScratch  // the matrix-matrix product in flight
 }
 
 // mulScratch is the scratch of a matrix-matrix product: rotated inputs
@@ -182,9 +183,9 @@ func encTableChunk(a *kernels.Args, _, lo, hi int) {
 // vector at a time, encoded matrices that share their input transform with
 // the first encoded one (codec.Encoded.SharesInput: the converter gives
 // them one rotation seed) use the input it prepared — for the LUT codecs
-// that is the product table, the bulk of the preparation. Every other
-// matrix, and every batch large enough for the batched product, runs its
-// own MatMul.
+// that is the product table, the bulk of the preparation — and their rows
+// are split over the workers as one loop. Every other matrix, and every
+// batch large enough for the batched product, runs its own MatMul.
 func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n int) {
 	var lead *Encoded
 	for _, l := range ls {
@@ -201,30 +202,57 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 	}
 	lead.mu.Lock()
 	defer lead.mu.Unlock()
-	cols := lead.enc.Cols
+	g := &lead.group
+	*g = sharedGroup{}
 	for i, l := range ls {
-		if m, ok := l.(*Encoded); !ok || (m != lead && !m.enc.SharesInput(lead.enc)) {
-			l.MatMul(p, dsts[i], x, n)
+		m, ok := l.(*Encoded)
+		if ok && (m == lead || m.enc.SharesInput(lead.enc)) && g.k < len(g.ms) {
+			g.ms[g.k], g.idx[g.k] = m, i
+			g.off[g.k+1] = g.off[g.k] + (m.enc.Rows+63)/64*64 // tile-aligned spans
+			g.k++
+			continue
 		}
+		l.MatMul(p, dsts[i], x, n)
 	}
+	cols := lead.enc.Cols
 	for t := range n {
 		xt := x[t*cols : (t+1)*cols]
-		in := lead.prepare(p, xt)
-		for i, l := range ls {
-			m, ok := l.(*Encoded)
-			if !ok || (m != lead && !m.enc.SharesInput(lead.enc)) {
-				continue
-			}
-			if m != lead {
-				m.mu.Lock()
-			}
-			rows := m.enc.Rows
-			m.dots(p, in, dsts[i][t*rows:(t+1)*rows], xt, 0, rows)
-			if m != lead {
-				m.mu.Unlock()
-			}
+		g.in = lead.prepare(p, xt)
+		for j := range g.k {
+			rows := g.ms[j].enc.Rows
+			g.dst[j] = dsts[g.idx[j]][t*rows : (t+1)*rows]
 		}
-		inputPool.Put(in)
+		total := g.off[g.k]
+		align := 64 * min(8, max(2, total/64/(2*p.Threads())))
+		if lead.align < 128 {
+			align = 16
+		}
+		p.ForArgsBalanced(total, align, kernels.Args{Obj: g}, sharedChunk)
+		inputPool.Put(g.in)
+	}
+	*g = sharedGroup{} // drop the references
+}
+
+// sharedGroup is MatMulShared's loop over the rows of several matrices,
+// laid end to end in spans padded to whole 64-row tiles.
+type sharedGroup struct {
+	in  *codec.Input
+	k   int
+	ms  [4]*Encoded
+	idx [4]int       // index into MatMulShared's ls
+	dst [4][]float32 // the current vector's outputs
+	off [5]int       // span starts
+}
+
+// sharedChunk computes the rows [lo, hi) of the spans of a sharedGroup.
+func sharedChunk(a *kernels.Args, _, lo, hi int) {
+	g := a.Obj.(*sharedGroup)
+	for j := range g.k {
+		r0, r1 := max(lo, g.off[j])-g.off[j], min(hi, g.off[j+1])-g.off[j]
+		r1 = min(r1, g.ms[j].enc.Rows)
+		if r0 < r1 {
+			_ = g.ms[j].enc.DotRowsInput(g.dst[j], g.in, r0, r1) // shapes match by construction
+		}
 	}
 }
 
