@@ -17,10 +17,11 @@ import (
 // load holds the codes of one group for every row of a tile.
 const LUTTileRows = 64
 
-// LUTMaxDim is the largest group size (codebook dimension) LUTBuild accepts.
+// LUTMaxDim is the largest group size (codebook dimension) LUTBuild and
+// LUTBuildSym accept.
 const LUTMaxDim = 8
 
-// ErrLUTArgs marks LUTBuild and LUTDot arguments that do not fit together
+// ErrLUTArgs marks LUTBuild, LUTBuildSym and LUTDot arguments that do not fit together
 // (a group size out of range, a slice too short for the shape).
 var ErrLUTArgs = errors.New("invalid LUT kernel arguments")
 
@@ -50,6 +51,38 @@ func LUTBuild(dst []int8, x []float32, d int, cb []float32, inv float32) error {
 		return fmt.Errorf("kernels: LUTBuild: table of %d bytes, need %d for %d groups: %w", len(dst), G*256, G, ErrLUTArgs)
 	}
 	lutBuild(dst[:G*256], x, d, cb[:d*256], inv)
+	return nil
+}
+
+// LUTBuildSym is LUTBuild for a sign-symmetric codebook given by its first
+// half: cb holds d·128 float32 (cb[i*128+j] is coordinate i of entry
+// j < 128, entry j+128 being its negative). For g < G = ceil(len(x)/d) and
+// j < 128, with xs_i = x[g*d+i]·inv rounded to float32 (0 past the end of
+// x),
+//
+//	dst[g*256+j]     = v = sat8(roundHalfEven(xs_0·cb[j] + xs_1·cb[128+j] + …)),
+//	dst[g*256+128+j] = sat8(−v),
+//
+// the second half negating the stored first-half byte (so −(−128) gives
+// 127). It computes half the products of LUTBuild for the same table. The
+// reference lutBuildSymGo rounds every product and accumulates left to
+// right; on amd64 with AVX-512 (without the purego build tag) an assembly
+// kernel uses fused multiply-adds, so a first-half entry may differ from the
+// reference by at most 1 (and its negation with it). It needs
+// len(dst) ≥ G·256 and len(cb) ≥ d·128; otherwise it writes nothing and
+// returns an error wrapping ErrLUTArgs.
+func LUTBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) error {
+	if d < 1 || d > LUTMaxDim {
+		return fmt.Errorf("kernels: LUTBuildSym: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
+	}
+	if len(cb) < d*128 {
+		return fmt.Errorf("kernels: LUTBuildSym: codebook half of %d floats, need %d for d=%d: %w", len(cb), d*128, d, ErrLUTArgs)
+	}
+	G := (len(x) + d - 1) / d
+	if len(dst)/256 < G {
+		return fmt.Errorf("kernels: LUTBuildSym: table of %d bytes, need %d for %d groups: %w", len(dst), G*256, G, ErrLUTArgs)
+	}
+	lutBuildSym(dst[:G*256], x, d, cb[:d*128], inv)
 	return nil
 }
 
@@ -116,6 +149,41 @@ func lutBuildGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
 				acc += float32(xs[i] * cb[i*256+j])
 			}
 			row[j] = sat8(acc)
+		}
+	}
+}
+
+// neg8 is the saturating negation of v: −(−128) gives 127.
+func neg8(v int8) int8 {
+	if v == math.MinInt8 {
+		return math.MaxInt8
+	}
+	return -v
+}
+
+// lutBuildSymGo is the specification of LUTBuildSym (arguments already
+// checked): the first half of each group's table as lutBuildGo computes it
+// from the 128-entry codebook half, the second half its saturating
+// negation.
+func lutBuildSymGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	G := (len(x) + d - 1) / d
+	var xs [LUTMaxDim]float32
+	for g := range G {
+		for i := range d {
+			xs[i] = 0
+			if k := g*d + i; k < len(x) {
+				xs[i] = x[k] * inv
+			}
+		}
+		lo := dst[g*256 : g*256+128]
+		hi := dst[g*256+128 : g*256+256]
+		for j := range lo {
+			acc := float32(xs[0] * cb[j])
+			for i := 1; i < d; i++ {
+				acc += float32(xs[i] * cb[i*128+j])
+			}
+			lo[j] = sat8(acc)
+			hi[j] = neg8(lo[j])
 		}
 	}
 }

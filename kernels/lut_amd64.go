@@ -4,8 +4,9 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// haveLUTAsm reports whether LUTBuild and LUTDot run their assembly
-// kernels: true when the CPU and the OS support AVX-512 F, BW and VBMI.
+// haveLUTAsm reports whether LUTBuild, LUTBuildSym and LUTDot run their
+// assembly kernels: true when the CPU and the OS support AVX-512 F, BW and
+// VBMI.
 var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
 // lutBuild is LUTBuild after the argument checks (len(dst) == G·256,
@@ -22,6 +23,23 @@ func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
 	}
 	if full*d < len(x) {
 		lutBuildGo(dst[full*256:], x[full*d:], d, cb, inv)
+	}
+}
+
+// lutBuildSym is LUTBuildSym after the argument checks (len(dst) == G·256,
+// len(cb) == d·128): the assembly kernel over the whole groups, the
+// reference for a partial last group.
+func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	if !haveLUTAsm {
+		lutBuildSymGo(dst, x, d, cb, inv)
+		return
+	}
+	full := len(x) / d
+	if full > 0 {
+		lutBuildSymAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
+	}
+	if full*d < len(x) {
+		lutBuildSymGo(dst[full*256:], x[full*d:], d, cb, inv)
 	}
 }
 
@@ -58,6 +76,14 @@ func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
 //
 //go:noescape
 func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+
+// lutBuildSymAVX512 is lutBuildAVX512 for a sign-symmetric codebook half
+// (cb[i*128+j], j < 128): per group the 128 first-half entries in 8 chunks
+// of 16 lanes, narrowed to bytes at dst[g*256+j] as lutBuildAVX512 does,
+// and their saturating negations (VPSUBSB from zero) at dst[g*256+128+j].
+//
+//go:noescape
+func lutBuildSymAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
 
 // lutDot1AVX512 sets out[i] = Σ_{g<G} table[g*256+codes[g*64+i]] for i < 64
 // (G > 0): per group the four 64-byte quarters of the table XORed with 0x80

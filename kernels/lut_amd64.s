@@ -318,6 +318,68 @@ lutbnarrow:
 	VZEROUPPER
 	RET
 
+// CHUNKS8 applies op with the memory operand 64·c(base) and Z16 to the
+// accumulators Zc for c < 8 (the 128 first-half entries of one group).
+#define CHUNKS8(op, base) \
+	op 0(base), Z16, Z0;   \
+	op 64(base), Z16, Z1;  \
+	op 128(base), Z16, Z2; \
+	op 192(base), Z16, Z3; \
+	op 256(base), Z16, Z4; \
+	op 320(base), Z16, Z5; \
+	op 384(base), Z16, Z6; \
+	op 448(base), Z16, Z7
+
+// NARROWSYM4 is NARROW4 for first-half entries, then stores their
+// saturating negations (0 − b with VPSUBSB, Z29 zero: −(−128) gives 127)
+// 128 bytes further on.
+#define NARROWSYM4(a, b, c, d, off) \
+	NARROW4(a, b, c, d, off); \
+	VPSUBSB   a, Z29, a;      \
+	VMOVDQU64 a, off+128(DI)
+
+// func lutBuildSymAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+TEXT ·lutBuildSymAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         G+16(FP), CX
+	MOVQ         d+24(FP), R8
+	MOVQ         cb+32(FP), DX
+	VBROADCASTSS inv+40(FP), Z31
+	VMOVDQU64    lutPackIdx<>+0(SB), Z28
+	MOVL         $0x42fe0000, AX // 127.0
+	VPBROADCASTD AX, Z30
+	VPXORD       Z29, Z29, Z29
+
+lutsgroup:
+	VBROADCASTSS (SI), Z16
+	VMULPS       Z31, Z16, Z16
+	CHUNKS8(VMULPS, DX)
+	MOVQ         DX, R10
+	LEAQ         4(SI), R11
+	MOVQ         R8, BX
+	DECQ         BX
+	JZ           lutsnarrow
+
+lutscoord:
+	ADDQ         $512, R10
+	VBROADCASTSS (R11), Z16
+	VMULPS       Z31, Z16, Z16
+	ADDQ         $4, R11
+	CHUNKS8(VFMADD231PS, R10)
+	DECQ         BX
+	JNZ          lutscoord
+
+lutsnarrow:
+	NARROWSYM4(Z0, Z1, Z2, Z3, 0)
+	NARROWSYM4(Z4, Z5, Z6, Z7, 64)
+	ADDQ         $256, DI
+	LEAQ         (SI)(R8*4), SI
+	DECQ         CX
+	JNZ          lutsgroup
+	VZEROUPPER
+	RET
+
 // func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)
 TEXT ·lutDot8AVX512(SB), NOSPLIT, $0-32
 	LUTARGS

@@ -39,7 +39,9 @@ func BenchmarkLUTDot(b *testing.B) {
 }
 
 // BenchmarkLUTBuild times the table of one input of n = 2048 and n = 5632
-// values at d = 4 (bytes are table bytes written).
+// values at d = 4 (bytes are table bytes written): LUTBuild on a 256-entry
+// codebook ("fast", "ref") and LUTBuildSym on a 128-entry half ("sym-fast",
+// "sym-ref"), the same table size.
 func BenchmarkLUTBuild(b *testing.B) {
 	const d = 4
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -47,21 +49,25 @@ func BenchmarkLUTBuild(b *testing.B) {
 	for i := range cb {
 		cb[i] = float32(rng.NormFloat64())
 	}
+	half := cb[:d*128]
 	for _, n := range []int{2048, 5632} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(rng.NormFloat64())
 		}
 		dst := make([]int8, (n+d-1)/d*256)
-		for _, name := range []string{"fast", "ref"} {
+		run := map[string]func(){
+			"fast":     func() { _ = LUTBuild(dst, x, d, cb, 20) },
+			"ref":      func() { lutBuildGo(dst, x, d, cb, 20) },
+			"sym-fast": func() { _ = LUTBuildSym(dst, x, d, half, 20) },
+			"sym-ref":  func() { lutBuildSymGo(dst, x, d, half, 20) },
+		}
+		for _, name := range []string{"fast", "ref", "sym-fast", "sym-ref"} {
+			f := run[name]
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(dst)))
 				for b.Loop() {
-					if name == "fast" {
-						_ = LUTBuild(dst, x, d, cb, 20)
-					} else {
-						lutBuildGo(dst, x, d, cb, 20)
-					}
+					f()
 				}
 			})
 		}

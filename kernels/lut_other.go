@@ -2,7 +2,7 @@
 
 package kernels
 
-// haveLUTAsm reports whether LUTBuild and LUTDot run assembly: never on this
+// haveLUTAsm reports whether the LUT kernels run assembly: never on this
 // build.
 const haveLUTAsm = false
 
@@ -10,6 +10,12 @@ const haveLUTAsm = false
 // build.
 func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
 	lutBuildGo(dst, x, d, cb, inv)
+}
+
+// lutBuildSym is LUTBuildSym after the argument checks: the reference on
+// this build.
+func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	lutBuildSymGo(dst, x, d, cb, inv)
 }
 
 // lutDot is LUTDot after the argument checks: the reference on this build.

@@ -392,3 +392,255 @@ func FuzzLUTDot(f *testing.F) {
 		checkLUTDot(t, "fuzz", codes, nt, G, table, 0)
 	})
 }
+
+// symCodebook returns a random codebook half of d·128 normal floats.
+func symCodebook(rng *rand.Rand, d int) []float32 {
+	cb := make([]float32, d*128)
+	for i := range cb {
+		cb[i] = float32(rng.NormFloat64())
+	}
+	return cb
+}
+
+// checkLUTBuildSym runs LUTBuildSym and lutBuildSymGo and reports entries
+// more than 1 apart, more than maxDiff first-half entries differing at all,
+// a second-half byte of the fast table that is not the saturating negation
+// of its first-half byte, or writes past the table (guard bytes 0x5a).
+func checkLUTBuildSym(t *testing.T, name string, x []float32, d int, cb []float32, inv float32, maxDiff int) {
+	t.Helper()
+	G := (len(x) + d - 1) / d
+	buf := make([]int8, G*256+64)
+	for i := range buf {
+		buf[i] = 0x5a
+	}
+	if err := LUTBuildSym(buf[:G*256], x, d, cb, inv); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	want := make([]int8, G*256)
+	lutBuildSymGo(want, x, d, cb, inv)
+	diff := 0
+	for i, w := range want {
+		got := buf[i]
+		if got != w {
+			if i%256 < 128 {
+				diff++
+			}
+			if dv := int(got) - int(w); dv != 1 && dv != -1 {
+				t.Fatalf("%s: entry %d (group %d, j %d) = %d, reference %d", name, i, i/256, i%256, got, w)
+			}
+		}
+	}
+	if diff > maxDiff {
+		t.Errorf("%s: %d of %d first-half entries differ by 1 from the reference (allowed %d)", name, diff, G*128, maxDiff)
+	}
+	for g := range G {
+		for j := range 128 {
+			lo, hi := int(buf[g*256+j]), int(buf[g*256+128+j])
+			if neg := min(-lo, 127); hi != neg {
+				t.Fatalf("%s: group %d: dst[128+%d] = %d, want sat8(-%d) = %d", name, g, j, hi, lo, neg)
+			}
+		}
+	}
+	for i := G * 256; i < len(buf); i++ {
+		if buf[i] != 0x5a {
+			t.Fatalf("%s: guard byte %d overwritten", name, i)
+		}
+	}
+}
+
+// TestLUTBuildSymFastMatchesRef cross-checks the dispatched LUTBuildSym
+// against lutBuildSymGo (and the fast table's second half against the
+// negation of its first) for the codecs' group sizes and the ends of the
+// range, lengths with a partial last group, and scales from unsaturated to
+// mostly saturated; only entries within a float32 rounding of a half
+// integer may differ, by 1.
+func TestLUTBuildSymFastMatchesRef(t *testing.T) {
+	if !haveLUTAsm {
+		t.Log("no LUT assembly on this build: checking the reference against itself")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, d := range []int{1, 2, 3, 4, 5, 8} {
+		cb := symCodebook(rng, d)
+		for _, n := range []int{1, d, d + 1, 37*d - 1, 512*d + 1, 2048} {
+			x := make([]float32, n)
+			maxAbs := float32(0)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+				maxAbs = max(maxAbs, float32(math.Abs(float64(x[i]))))
+			}
+			for _, scale := range []float32{30, 127, 400, 5000} {
+				inv := scale / maxAbs / float32(math.Sqrt(float64(d)))
+				G := (n + d - 1) / d
+				name := fmt.Sprintf("d=%d n=%d scale=%g", d, n, scale)
+				checkLUTBuildSym(t, name, x, d, cb, inv, 2+G*128/2000)
+			}
+		}
+	}
+}
+
+// TestLUTBuildSymMatchesLUTBuild checks the specification against LUTBuild
+// on the full codebook (the half, then its negation): round half to even is
+// odd-symmetric and negating a float product is exact, so the references
+// agree on every entry whose value lies in [-127, 127] in both halves.
+func TestLUTBuildSymMatchesLUTBuild(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, d := range []int{1, 2, 4, 5, 8} {
+		half := symCodebook(rng, d)
+		full := make([]float32, d*256)
+		for i := range d {
+			for j := range 128 {
+				full[i*256+j] = half[i*128+j]
+				full[i*256+128+j] = -half[i*128+j]
+			}
+		}
+		x := make([]float32, 301)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		G := (len(x) + d - 1) / d
+		sym, ref := make([]int8, G*256), make([]int8, G*256)
+		inv := 40 / float32(math.Sqrt(float64(d)))
+		lutBuildSymGo(sym, x, d, half, inv)
+		lutBuildGo(ref, x, d, full, inv)
+		checked := 0
+		for g := range G {
+			for j := range 128 {
+				lo, hi := g*256+j, g*256+128+j
+				if ref[lo] == -128 || ref[hi] == -128 {
+					continue
+				}
+				checked++
+				if sym[lo] != ref[lo] || sym[hi] != ref[hi] {
+					t.Fatalf("d=%d group %d j %d: LUTBuildSym (%d, %d), LUTBuild (%d, %d)", d, g, j, sym[lo], sym[hi], ref[lo], ref[hi])
+				}
+			}
+		}
+		if checked < G*100 {
+			t.Errorf("d=%d: only %d of %d entry pairs unsaturated", d, checked, G*128)
+		}
+	}
+}
+
+// TestLUTBuildSymSpecial feeds infinities, NaN and huge values: the first
+// half saturates (NaN to -128) and the second half negates it (-128 to 127)
+// in both paths alike.
+func TestLUTBuildSymSpecial(t *testing.T) {
+	d := 4
+	cb := make([]float32, d*128)
+	for i := range cb {
+		cb[i] = float32(i%5) - 2
+	}
+	inf := float32(math.Inf(1))
+	// In group 3 (3e38, 3e38) a product overflowing to ±Inf never meets a
+	// finite product of the other sign: there a fused multiply-add, which
+	// does not round the product, could stay finite and differ by more
+	// than 1.
+	x := []float32{inf, 0, 0, 0, -inf, 1, 0, 0, float32(math.NaN()), 1, 1, 1, 3e38, 3e38, 0, 0, 1e30}
+	checkLUTBuildSym(t, "special", x, d, cb, 1, 0)
+	checkLUTBuildSym(t, "special inv=2", x, d, cb, 2, 0)
+	dst := make([]int8, 5*256)
+	if err := LUTBuildSym(dst, x, d, cb, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Group 2 starts with NaN: every entry is NaN, so -128 then 127.
+	for j := range 128 {
+		if dst[2*256+j] != -128 || dst[2*256+128+j] != 127 {
+			t.Fatalf("NaN group: entry %d = (%d, %d), want (-128, 127)", j, dst[2*256+j], dst[2*256+128+j])
+		}
+	}
+}
+
+// TestLUTBuildSymExact checks a hand-computed case: d = 2, x = (1, 2, 5)
+// with inv = 0.5, coordinate 0 of entry j = j-64 and coordinate 1 = 0.25
+// but for a few entries, so the whole group 0 (xs = 0.5, 1, computed by the
+// fast path where there is one) gives 0.5(j-64) + cb[128+j] and the partial
+// group 1 (xs = 2.5, 0) gives 2.5(j-64): ties round to even, ends saturate,
+// and the second half negates (-128 to 127).
+func TestLUTBuildSymExact(t *testing.T) {
+	cb := make([]float32, 2*128)
+	for j := range 128 {
+		cb[j] = float32(j - 64)
+		cb[128+j] = 0.25
+	}
+	cb[128+0] = -200  // entry 0: -232
+	cb[128+127] = 200 // entry 127: 231.5
+	cb[128+66] = 0.5  // entry 66: 1.5
+	cb[128+68] = 0.5  // entry 68: 2.5
+	dst := make([]int8, 2*256)
+	if err := LUTBuildSym(dst, []float32{1, 2, 5}, 2, cb, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int][2]int8{ // entry j < 128: (dst[j], dst[128+j])
+		0:         {-128, 127},
+		1:         {-31, 31}, // -31.25
+		63:        {0, 0},    // -0.25
+		64:        {0, 0},    // 0.25
+		65:        {1, -1},   // 0.75
+		66:        {2, -2},   // 1.5
+		68:        {2, -2},   // 2.5
+		126:       {31, -31}, // 31.25
+		127:       {127, -127},
+		256 + 0:   {-128, 127}, // -160
+		256 + 13:  {-128, 127}, // -127.5 → -128
+		256 + 14:  {-125, 125}, // -125
+		256 + 63:  {-2, 2},     // -2.5
+		256 + 64:  {0, 0},
+		256 + 65:  {2, -2},     // 2.5
+		256 + 67:  {8, -8},     // 7.5
+		256 + 114: {125, -125}, // 125
+		256 + 115: {127, -127}, // 127.5 → 128 saturates
+		256 + 127: {127, -127}, // 157.5
+	}
+	for i, w := range want {
+		g, j := i/256, i%256
+		if got := [2]int8{dst[g*256+j], dst[g*256+128+j]}; got != w {
+			t.Errorf("group %d entry %d: (dst[j], dst[128+j]) = %v, want %v", g, j, got, w)
+		}
+	}
+}
+
+// TestLUTBuildSymArgs checks that bad group sizes and short slices return
+// ErrLUTArgs without writing.
+func TestLUTBuildSymArgs(t *testing.T) {
+	x := make([]float32, 10)
+	cases := []struct {
+		name    string
+		dstLen  int
+		d       int
+		cbLen   int
+		wantErr bool
+	}{
+		{"ok", 3 * 256, 4, 4 * 128, false},
+		{"ok long slices", 3*256 + 7, 4, 4 * 256, false},
+		{"d=0", 3 * 256, 0, 4 * 128, true},
+		{"d=9", 2 * 256, 9, 9 * 128, true},
+		{"d=-1", 3 * 256, -1, 4 * 128, true},
+		{"short cb", 3 * 256, 4, 4*128 - 1, true},
+		{"short dst", 3*256 - 1, 4, 4 * 128, true},
+		{"half-size dst", 3 * 128, 4, 4 * 128, true},
+	}
+	for _, c := range cases {
+		dst := make([]int8, c.dstLen)
+		for i := range dst {
+			dst[i] = 0x5a
+		}
+		cb := make([]float32, c.cbLen)
+		for i := range cb {
+			cb[i] = 1
+		}
+		err := LUTBuildSym(dst, x, c.d, cb, 1)
+		if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrLUTArgs)) {
+			t.Errorf("%s: err = %v, want error %v wrapping ErrLUTArgs", c.name, err, c.wantErr)
+		}
+		if err != nil {
+			for i, v := range dst {
+				if v != 0x5a {
+					t.Fatalf("%s: failed call wrote dst[%d]", c.name, i)
+				}
+			}
+		}
+	}
+	if err := LUTBuildSym(nil, nil, 4, make([]float32, 512), 1); err != nil {
+		t.Errorf("empty x: %v", err)
+	}
+}
