@@ -81,7 +81,7 @@ func outputErr(w, what, h []float32, cols int) float64 {
 // hessMargin is the required ratio (Hessian-aware output error / Encode's
 // with importance diag(H)/n) per codec on the 64×256 test: the measured
 // ratio (q4 0.069, q2 0.064, vq2 0.087, vq1p6 0.111, vq3 0.082, vq4 0.080,
-// q8 0.062, q3 0.079, lut2 0.091, lut1p6 0.116, lut4 0.071)
+// q8 0.062, q3 0.079, lut2 0.084, lut1p6 0.101, lut4 0.080)
 // times about 1.5. With inputs this correlated the feedback moves most of
 // the error into directions the inputs barely excite; every bound is far
 // below the 0.85 (15% better) that the converter relies on.

@@ -10,7 +10,8 @@ import (
 
 // Lookup-table (LUT) codecs: every group of d consecutive rotated weights
 // of a row is one byte, the index of an entry of a fixed 256-entry
-// d-dimensional codebook (lut_tables.go, integers in units of 1/32), times
+// d-dimensional codebook (lut_tables.go, integers in units of 1/32, entry
+// k+128 the negative of entry k), times
 // the row's F16 scale. Codes are stored in tiles of lutTile rows: the code
 // of row r, group g is byte ((r/64)·G + g)·64 + r%64 of blob "codes", with
 // G = ceil(P/d) groups per row (P = RotatedLen; the last group of a row is
@@ -28,16 +29,17 @@ const lutTile = 64
 
 // lutSpec is one LUT codec's codebook.
 type lutSpec struct {
-	d     int
-	book  []int8    // 256·d integers, entry j at [j·d, (j+1)·d)
-	bookF []float32 // book as float32
-	cbT   []float32 // book transposed for kernels.LUTBuild: [i·256+j]
-	ccT   []float32 // squares of cbT's values
-	maxN  float64   // largest entry norm
+	d      int
+	book   []int8    // 256·d integers, entry j at [j·d, (j+1)·d)
+	bookF  []float32 // book as float32
+	cbT    []float32 // book transposed: [i·256+j]
+	ccT    []float32 // squares of cbT's values
+	cbHalf []float32 // entries 0..127 transposed, for kernels.LUTBuildSym: [i·128+j]
+	maxN   float64   // largest entry norm
 }
 
 func newLUTSpec(d int, book []int8) *lutSpec {
-	s := &lutSpec{d: d, book: book, bookF: make([]float32, len(book)), cbT: make([]float32, len(book)), ccT: make([]float32, len(book))}
+	s := &lutSpec{d: d, book: book, bookF: make([]float32, len(book)), cbT: make([]float32, len(book)), ccT: make([]float32, len(book)), cbHalf: make([]float32, len(book)/2)}
 	for j := range 256 {
 		var n2 float64
 		for i := range d {
@@ -45,6 +47,9 @@ func newLUTSpec(d int, book []int8) *lutSpec {
 			s.bookF[j*d+i] = v
 			s.cbT[i*256+j] = v
 			s.ccT[i*256+j] = v * v
+			if j < 128 {
+				s.cbHalf[i*128+j] = v
+			}
 			n2 += float64(v) * float64(v)
 		}
 		s.maxN = max(s.maxN, math.Sqrt(n2))

@@ -10,7 +10,9 @@ import (
 // The LUT codecs' matrix-vector product (T-MAC style). For the rotated
 // input xr the table T[g][j] = Σ_i xr[g·d+i]·c_j[i] is built once, scaled
 // by inv = 127/(max_g ‖xr_g‖ · max_j ‖c_j‖) — so that no entry can exceed
-// 127 in magnitude — and rounded to int8 (kernels.LUTBuild); row r's
+// 127 in magnitude — and rounded to int8 (kernels.LUTBuildSym: the
+// codebooks are sign-symmetric, so the second half of each group's table is
+// the negated first); row r's
 // product is then dd_r/inv · Σ_g T[g][code(r, g)], the sum exact in int32
 // (kernels.LUTDot, 64 rows per 64-byte load of codes).
 //
@@ -83,7 +85,7 @@ func (t *lutTable) fill(lo, hi int) {
 	}
 	d := t.s.d
 	// Sizes match by construction: LUTBuild cannot fail.
-	_ = kernels.LUTBuild(t.t[lo*256:hi*256], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbT, t.inv)
+	_ = kernels.LUTBuildSym(t.t[lo*256:hi*256], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
 }
 
 // lutBatch is the number of tiles per kernel call (the int32 sums live on

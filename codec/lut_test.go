@@ -7,6 +7,20 @@ import (
 	"testing"
 )
 
+// TestLUTBooksSymmetric: entry k+128 of every LUT codebook is the negative
+// of entry k (the product table's second half is built by negation).
+func TestLUTBooksSymmetric(t *testing.T) {
+	for _, s := range []*lutSpec{lutSpec2, lutSpec4, lutSpec5} {
+		for k := range 128 {
+			for i := range s.d {
+				if a, b := s.book[k*s.d+i], s.book[(k+128)*s.d+i]; a != -b {
+					t.Fatalf("d=%d entry %d coordinate %d: %d, entry %d: %d", s.d, k, i, a, k+128, b)
+				}
+			}
+		}
+	}
+}
+
 // TestLUTScan: the AVX-512 scan gives lutScanGo's per-lane scores and
 // entries bit for bit, for every LUT codebook, with uniform, random and
 // partly zero weights.

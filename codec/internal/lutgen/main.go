@@ -9,9 +9,12 @@
 // Training: for each dimension d, Lloyd iterations (nearest entry, then the
 // centroid of each entry's cell) on i.i.d. N(0,1) vectors drawn from a PCG
 // generator with a fixed seed, started from randomly drawn training
-// vectors; an empty cell is re-seeded with the vector worst served. Values
-// are finally rounded to integers in units of 1/32 and the NMSE of the
-// rounded table is measured on fresh vectors.
+// vectors; an empty cell is re-seeded with the vector worst served. The
+// tables are sign-symmetric: entry j+128 is the negative of entry j, so
+// the centroid of entry j < 128 averages its cell and the negated vectors
+// of entry j+128's cell (a product table then costs half: its second half is
+// the negated first). Values are finally rounded to integers in units of
+// 1/32 and the NMSE of the rounded table is measured on fresh vectors.
 package main
 
 import (
@@ -41,7 +44,7 @@ func main() {
 		q := round(cb, d)
 		nmse := measure(q, d, 1<<19)
 		log.Printf("d=%d: NMSE %.5f (%.3f bpw, bound %.5f)", d, nmse, 8/float64(d), math.Exp2(-16/float64(d)))
-		fmt.Fprintf(&b, "// lutBook%d is the %d-dimensional LUT codebook in units of 1/32: NMSE %.4f\n// on i.i.d. N(0,1) vectors with the best single scale (lutgen's measurement).\nvar lutBook%d = [%d][%d]int8{\n", d, d, nmse, d, entries, d)
+		fmt.Fprintf(&b, "// lutBook%d is the %d-dimensional LUT codebook in units of 1/32, entry j+128\n// the negative of entry j: NMSE %.4f on i.i.d. N(0,1) vectors with the best\n// single scale (lutgen's measurement).\nvar lutBook%d = [%d][%d]int8{\n", d, d, nmse, d, entries, d)
 		for j := range entries {
 			b.WriteString("\t{")
 			for i := range d {
@@ -109,22 +112,28 @@ func train(d, n, iters int) []float64 {
 	x := gaussian(1, n, d)
 	r := rand.New(rand.NewPCG(7, uint64(d)))
 	cb := make([]float64, entries*d)
-	for j := range entries {
+	for j := range entries / 2 {
 		copy(cb[j*d:], x[r.IntN(n)*d:][:d])
 	}
+	mirror(cb, d)
 	for it := range iters {
 		idx, dist := assign(x, cb, d)
 		sum := make([]float64, entries*d)
 		cnt := make([]int, entries)
 		var tot float64
 		for v, j := range idx {
+			sign := 1.0
+			if j >= entries/2 { // fold the mirrored half onto its entry
+				j -= entries / 2
+				sign = -1
+			}
 			cnt[j]++
 			tot += dist[v]
 			for i := range d {
-				sum[j*d+i] += x[v*d+i]
+				sum[j*d+i] += sign * x[v*d+i]
 			}
 		}
-		for j := range entries {
+		for j := range entries / 2 {
 			if cnt[j] == 0 { // re-seed at the worst-served vector
 				w := 0
 				for v := range dist {
@@ -140,6 +149,7 @@ func train(d, n, iters int) []float64 {
 				cb[j*d+i] = sum[j*d+i] / float64(cnt[j])
 			}
 		}
+		mirror(cb, d)
 		if it%10 == 9 {
 			log.Printf("d=%d iteration %d: MSE per coordinate %.5f", d, it+1, tot/float64(n*d))
 		}
@@ -147,10 +157,18 @@ func train(d, n, iters int) []float64 {
 	return cb
 }
 
+// mirror sets entries 128..255 to the negatives of entries 0..127.
+func mirror(cb []float64, d int) {
+	h := entries / 2 * d
+	for i := range h {
+		cb[h+i] = -cb[i]
+	}
+}
+
 func round(cb []float64, d int) []int8 {
 	q := make([]int8, len(cb))
 	for i, v := range cb {
-		q[i] = int8(max(-127, min(127, math.Round(v*32))))
+		q[i] = int8(max(-127, min(127, math.Round(v*32)))) // symmetric: round(-v) = -round(v)
 	}
 	return q
 }
