@@ -161,16 +161,19 @@ func (m *Encoded) prepare(p *kernels.Pool, x []float32) *codec.Input {
 // input in was prepared with (for m or a matrix m SharesInput with).
 func (m *Encoded) dots(p *kernels.Pool, in *codec.Input, dst, x []float32, off, rows int) {
 	m.cur = in
-	align := m.align
-	if align >= 128 {
-		// LUT tiles: about two chunks per thread, of 2 to 8 tiles, so
-		// that each pass of the kernel over the table serves up to 8
-		// tiles.
-		tiles := (rows + 63) / 64
-		align = 64 * min(8, max(2, tiles/(2*p.Threads())))
-	}
-	p.ForArgsBalanced(rows, align, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
+	p.ForArgsBalanced(rows, m.chunkAlign(rows, p.Threads()), kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
 	m.cur = nil
+}
+
+// chunkAlign is the row granularity of the chunks of a matrix-vector
+// product over rows rows: m.align, or for LUT tiles about two chunks per
+// thread of 2 to 8 tiles, so that each pass of the kernel over the product
+// table serves up to 8 tiles.
+func (m *Encoded) chunkAlign(rows, threads int) int {
+	if m.align < 128 {
+		return m.align
+	}
+	return 64 * min(8, max(2, (rows+63)/64/(2*threads)))
 }
 
 // encTableChunk builds one worker's groups of the prepared input's table.
@@ -223,11 +226,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 			g.dst[j] = dsts[g.idx[j]][t*rows : (t+1)*rows]
 		}
 		total := g.off[g.k]
-		align := 64 * min(8, max(2, total/64/(2*p.Threads())))
-		if lead.align < 128 {
-			align = 16
-		}
-		p.ForArgsBalanced(total, align, kernels.Args{Obj: g}, sharedChunk)
+		p.ForArgsBalanced(total, lead.chunkAlign(total, p.Threads()), kernels.Args{Obj: g}, sharedChunk)
 		inputPool.Put(g.in)
 	}
 	*g = sharedGroup{} // drop the references
