@@ -14,6 +14,7 @@
 // math.Exp), and the bandwidth and FMA loops (measure_amd64.s). Products
 // differ from their references only by reassociation of sums; the purego
 // build tag forces the references everywhere.
+// Decode attention over an F16 KV cache read in place: ScoresF16 (q·k, 16 keys per register tree) and AccumF16 (Σ p·v), attnf16_amd64.s.
 // LUT codecs: LUTBuild (int8 input·codebook table) and LUTDot (exact int32 lookup sums over 64-row tiles), lut_amd64.s.
 //
 // The Pool splits loops over persistent workers: ForArgs in one chunk per
