@@ -40,18 +40,28 @@ var ErrLUTArgs = errors.New("invalid LUT kernel arguments")
 // It needs len(dst) ≥ G·256 and len(cb) ≥ d·256; otherwise it writes
 // nothing and returns an error wrapping ErrLUTArgs.
 func LUTBuild(dst []int8, x []float32, d int, cb []float32, inv float32) error {
-	if d < 1 || d > LUTMaxDim {
-		return fmt.Errorf("kernels: LUTBuild: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
-	}
-	if len(cb) < d*256 {
-		return fmt.Errorf("kernels: LUTBuild: codebook of %d floats, need %d for d=%d: %w", len(cb), d*256, d, ErrLUTArgs)
-	}
-	G := (len(x) + d - 1) / d
-	if len(dst)/256 < G {
-		return fmt.Errorf("kernels: LUTBuild: table of %d bytes, need %d for %d groups: %w", len(dst), G*256, G, ErrLUTArgs)
+	G, err := lutBuildArgs("LUTBuild", dst, x, d, len(cb), 256)
+	if err != nil {
+		return err
 	}
 	lutBuild(dst[:G*256], x, d, cb[:d*256], inv)
 	return nil
+}
+
+// lutBuildArgs checks the arguments of LUTBuild (entries 256) or
+// LUTBuildSym (128 codebook entries given) and returns the group count.
+func lutBuildArgs(fn string, dst []int8, x []float32, d, ncb, entries int) (int, error) {
+	if d < 1 || d > LUTMaxDim {
+		return 0, fmt.Errorf("kernels: %s: group size %d outside [1, %d]: %w", fn, d, LUTMaxDim, ErrLUTArgs)
+	}
+	if ncb < d*entries {
+		return 0, fmt.Errorf("kernels: %s: codebook of %d floats, need %d for d=%d: %w", fn, ncb, d*entries, d, ErrLUTArgs)
+	}
+	G := (len(x) + d - 1) / d
+	if len(dst)/256 < G {
+		return 0, fmt.Errorf("kernels: %s: table of %d bytes, need %d for %d groups: %w", fn, len(dst), G*256, G, ErrLUTArgs)
+	}
+	return G, nil
 }
 
 // LUTBuildSym is LUTBuild for a sign-symmetric codebook given by its first
@@ -72,15 +82,9 @@ func LUTBuild(dst []int8, x []float32, d int, cb []float32, inv float32) error {
 // len(dst) ≥ G·256 and len(cb) ≥ d·128; otherwise it writes nothing and
 // returns an error wrapping ErrLUTArgs.
 func LUTBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) error {
-	if d < 1 || d > LUTMaxDim {
-		return fmt.Errorf("kernels: LUTBuildSym: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
-	}
-	if len(cb) < d*128 {
-		return fmt.Errorf("kernels: LUTBuildSym: codebook half of %d floats, need %d for d=%d: %w", len(cb), d*128, d, ErrLUTArgs)
-	}
-	G := (len(x) + d - 1) / d
-	if len(dst)/256 < G {
-		return fmt.Errorf("kernels: LUTBuildSym: table of %d bytes, need %d for %d groups: %w", len(dst), G*256, G, ErrLUTArgs)
+	G, err := lutBuildArgs("LUTBuildSym", dst, x, d, len(cb), 128)
+	if err != nil {
+		return err
 	}
 	lutBuildSym(dst[:G*256], x, d, cb[:d*128], inv)
 	return nil
