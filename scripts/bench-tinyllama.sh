@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Issue 4's speed figures on a synthetic TinyLlama-1.1B-shaped checkpoint:
-# decode and prefill of the BF16 original and of its default UPG conversion,
-# measured one after the other on the same machine, with the machine's read
-# bandwidth and FP32 FMA peak (docs/measurement.md definitions, medians).
+# decode and prefill of the BF16 original, of its default UPG conversion
+# (--prefer speed: LUT codecs) and of its --prefer quality conversion (vq
+# codecs), measured one after the other on the same machine, with the
+# machine's read bandwidth and FP32 FMA peak (docs/measurement.md
+# definitions, medians).
 #
 #   scripts/bench-tinyllama.sh [WORKDIR] [THREADS]
 #
-# Needs ~2.6 GB of disk in WORKDIR (default /tmp/upg-bench). The checkpoint
-# is generated (upg synth, seed 1) and converted (upg convert, defaults) once
-# and reused. Writes WORKDIR/bench-*.json and prints a summary table.
+# Needs ~2.8 GB of disk in WORKDIR (default /tmp/upg-bench). The checkpoint
+# is generated (upg synth, seed 1) and converted (upg convert, defaults and
+# --prefer quality) once and reused. Writes WORKDIR/bench-*.json and prints a
+# summary table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/upg-bench}
@@ -17,9 +20,11 @@ mkdir -p "$work"
 go build -o "$work/upg" ./cmd/upg
 src="$work/tinyllama-1.1b-seed1"
 out="$work/tinyllama-1.1b-seed1-upg"
+outq="$work/tinyllama-1.1b-seed1-upg-quality"
 [ -f "$src/config.json" ] || "$work/upg" synth --preset tinyllama-1.1b --seed 1 -o "$src"
 [ -f "$out/metadata.json" ] || "$work/upg" convert "$src" -o "$out" --no-check
-for m in bf16:"$src" upg:"$out"; do
+[ -f "$outq/metadata.json" ] || "$work/upg" convert "$src" -o "$outq" --prefer quality --no-check
+for m in bf16:"$src" upg:"$out" upgq:"$outq"; do
 	name=${m%%:*} dir=${m#*:}
 	"$work/upg" bench "$dir" -t "$threads" -p 64 -n 64 -r 7 --json >"$work/bench-$name-decode.json"
 	"$work/upg" bench "$dir" -t "$threads" -p 512 -n 4 -r 3 --json >"$work/bench-$name-pp512.json"
@@ -28,7 +33,7 @@ python3 - "$work" <<'PY'
 import json, os, sys
 w = sys.argv[1]
 def load(n): return json.load(open(os.path.join(w, f"bench-{n}.json")))
-rows = {n: (load(f"{n}-decode"), load(f"{n}-pp512")) for n in ("bf16", "upg")}
+rows = {n: (load(f"{n}-decode"), load(f"{n}-pp512")) for n in ("bf16", "upg", "upgq")}
 bf = rows["bf16"][0]["decode"]["median_tok_per_s"]
 m = rows["bf16"][0]["machine"]
 print(f"machine: read bandwidth {m['memory_read_bandwidth']['median_gb_per_s']:.1f} GB/s, "
