@@ -13,7 +13,15 @@ const (
 	attnRows = 64
 	// attnKeys is the number of keys per score block: one MulPanel64 panel.
 	attnKeys = kernels.PanelWidth
+	// decodeKeys is the number of keys per online-softmax block of the
+	// direct F16 decode path: a group's scores for one block stay in L1.
+	decodeKeys = 256
 )
+
+// directF16Decode routes single-token attention over an F16 cache through
+// decodeF16, which reads the cache in place. Tests and benchmarks turn it
+// off to run (and time) the blocked path on the same input.
+var directF16Decode = true
 
 // attnScratch is one worker's attention space. Keys and values of one KV
 // head are converted to float32 once per attention call (keys transposed,
@@ -30,6 +38,11 @@ type attnScratch struct {
 	ldk        int       // positions kt and v hold room for
 	gen, kvh   int       // the attention call and KV head kt and v hold
 	lo         int       // the first position kt and v hold
+
+	// The direct F16 decode path (decodeF16): one item's rows of a group.
+	dq            []float32 // [rows × hd] scaled queries
+	ds            []float32 // [rows × decodeKeys] scores, then probabilities
+	dmx, dsum, da []float32 // [rows] running max, running sum, rescale
 }
 
 // attnShape are the sizes of one attention call.
@@ -75,6 +88,22 @@ func (b *buffers) ensureAttn(c *model.Config, threads, capacity, n int) {
 	}
 }
 
+// ensureDecode sizes each worker's decode scratch for threads workers and
+// items of rows query heads; it allocates only when something grows.
+func (b *buffers) ensureDecode(c *model.Config, threads, rows int) {
+	for len(b.attn) < threads {
+		b.attn = append(b.attn, attnScratch{gen: -1})
+	}
+	for w := range b.attn[:threads] {
+		s := &b.attn[w]
+		if len(s.dq) < rows*c.HeadDim || len(s.dmx) < rows {
+			s.dq = make([]float32, rows*c.HeadDim)
+			s.ds = make([]float32, rows*decodeKeys)
+			s.dmx, s.dsum, s.da = make([]float32, rows), make([]float32, rows), make([]float32, rows)
+		}
+	}
+}
+
 // attention computes, for every token t and head h, softmax(q·Kᵀ/√hd)·V over
 // the cached positions up to pos0+t (causal; limited to the sliding window
 // when the model has one). Work items are a KV head and a block of query
@@ -82,8 +111,13 @@ func (b *buffers) ensureAttn(c *model.Config, threads, capacity, n int) {
 // are taken attnKeys at a time with an online softmax (flash attention), so
 // no n×n score matrix exists. Items are ordered head-major and, within a
 // head, by zigzag over the query blocks so that the pool's contiguous
-// chunks get equal causal work.
+// chunks get equal causal work. One token over an F16 cache takes
+// decodeF16 instead, which reads the cache without converting it.
 func (m *Model) attention(l int, c *model.Cache, n, pos0 int) {
+	if n == 1 && c.Type() == model.KVF16 && directF16Decode {
+		m.decodeF16(l, c, pos0)
+		return
+	}
 	cfg, b := &m.cfg, &m.buf
 	b.ensureAttn(cfg, m.pool.Threads(), c.Cap(), n)
 	b.attnGen++
@@ -219,5 +253,89 @@ func (m *Model) maskScores(sc []float32, j0, kb, t0, t1, pos0, group int) {
 				row[j] = negInf
 			}
 		}
+	}
+}
+
+// decodeF16 is attention for one token (at position pos0) over an F16
+// cache, read in place: for each KV head, the query heads of its group
+// score the keys (kernels.ScoresF16: each key widened once per block and
+// used by every head of the item), fold them into an online softmax
+// (kernels.SoftmaxOnline) and add the weighted values (kernels.AccumF16),
+// decodeKeys keys at a time. Work items are a KV head, or, when there are
+// fewer KV heads than workers, a share of its group's query heads (those
+// items read the same keys, from the shared cache levels).
+func (m *Model) decodeF16(l int, c *model.Cache, pos0 int) {
+	cfg, b := &m.cfg, &m.buf
+	threads := m.pool.Threads()
+	group := cfg.Heads / cfg.KVHeads
+	split := 1
+	if cfg.KVHeads < threads {
+		split = min(group, (threads+cfg.KVHeads-1)/cfg.KVHeads)
+	}
+	per := (group + split - 1) / split
+	split = (group + per - 1) / per
+	b.ensureDecode(cfg, threads, per)
+	b.cache = c
+	m.pool.ForArgs(cfg.KVHeads*split, 1, kernels.Args{Obj: m, I: [4]int{l, pos0, per, split}}, decodeChunk)
+	b.cache = nil
+}
+
+// decodeChunk is the ForArgs body of decodeF16: a.Obj is the model, a.I
+// holds the layer, the position, the query heads per item and the items
+// per KV head.
+func decodeChunk(a *kernels.Args, worker, lo, hi int) {
+	m := a.Obj.(*Model)
+	l, pos0, per, split := a.I[0], a.I[1], a.I[2], a.I[3]
+	group := m.cfg.Heads / m.cfg.KVHeads
+	for i := lo; i < hi; i++ {
+		kvh, g0 := i/split, i%split*per
+		m.decodeHeads(&m.buf.attn[worker], l, kvh, g0, min(g0+per, group), pos0)
+	}
+}
+
+// decodeHeads runs query heads [g0, g1) of KV head kvh's group, for the
+// token at pos0, against keys and values [windowStart(pos0), pos0] of
+// layer l, writing att = softmax(q·Kᵀ/√hd)·V.
+func (m *Model) decodeHeads(s *attnScratch, l, kvh, g0, g1, pos0 int) {
+	cfg, b := &m.cfg, &m.buf
+	hd, group := cfg.HeadDim, cfg.Heads/cfg.KVHeads
+	kvd, rows := cfg.KVHeads*hd, g1-g0
+	h0 := kvh*group + g0
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	q := s.dq[:rows*hd]
+	for i, v := range b.q[h0*hd : (h0+rows)*hd] {
+		q[i] = v * scale
+	}
+	o := b.att[h0*hd : (h0+rows)*hd]
+	clear(o)
+	mx, sum, alpha := s.dmx[:rows], s.dsum[:rows], s.da[:rows]
+	negInf := float32(math.Inf(-1))
+	for i := range rows {
+		mx[i], sum[i] = negInf, 0
+	}
+	keys, vals := b.cache.K16[l][kvh*hd:], b.cache.V16[l][kvh*hd:]
+	lo, hi := m.windowStart(pos0), pos0+1
+	for j0 := lo; j0 < hi; j0 += decodeKeys {
+		kb := min(decodeKeys, hi-j0)
+		kernels.ScoresF16(s.ds, decodeKeys, q, rows, hd, keys[j0*kvd:], kvd, kb)
+		kernels.SoftmaxOnline(s.ds, decodeKeys, rows, kb, mx, sum, alpha)
+		if j0 > lo {
+			for i, a := range alpha {
+				if a != 1 {
+					scaleRow(o[i*hd:(i+1)*hd], a)
+				}
+			}
+		}
+		kernels.AccumF16(o, hd, s.ds, decodeKeys, rows, vals[j0*kvd:], kvd, kb, hd)
+	}
+	for i := range rows {
+		scaleRow(o[i*hd:(i+1)*hd], 1/sum[i])
+	}
+}
+
+// scaleRow multiplies x by a.
+func scaleRow(x []float32, a float32) {
+	for i := range x {
+		x[i] *= a
 	}
 }

@@ -65,6 +65,28 @@ func attentionRef(m *Model, c *model.Cache, l, n, pos0 int) []float32 {
 	return out
 }
 
+// attnInputs is a model of configuration cfg (window, pool) with random
+// queries for n tokens (3·N(0,1): peaked softmaxes) and a cache of type typ
+// holding random N(0,1) keys and values of layer 1 for positions up to
+// pos0+n.
+func attnInputs(rng *rand.Rand, cfg model.Config, window int, pool *kernels.Pool, typ model.KVType, n, pos0 int) (*Model, *model.Cache) {
+	m := &Model{cfg: cfg, window: window, pool: pool}
+	total := pos0 + n
+	c := model.NewCacheKV(&cfg, total+3, typ)
+	kvd, qd := cfg.KVHeads*cfg.HeadDim, cfg.Heads*cfg.HeadDim
+	k, v := make([]float32, total*kvd), make([]float32, total*kvd)
+	for i := range k {
+		k[i], v[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+	}
+	c.Store(1, 0, k, v)
+	m.buf.q = make([]float32, n*qd)
+	for i := range m.buf.q {
+		m.buf.q[i] = float32(3 * rng.NormFloat64())
+	}
+	m.buf.att = make([]float32, n*qd)
+	return m, c
+}
+
 // TestAttentionMatchesReference runs the blocked attention on random
 // queries, keys and values — odd token counts, head dimensions that are not
 // multiples of the 64-wide panel, group sizes 1 to 8, sliding windows,
@@ -91,20 +113,8 @@ func TestAttentionMatchesReference(t *testing.T) {
 					tc.heads, tc.kvHeads, tc.hd, tc.n, tc.pos0, tc.window, typ, threads)
 				cfg := model.Config{Layers: 2, Heads: tc.heads, KVHeads: tc.kvHeads, HeadDim: tc.hd}
 				pool := kernels.NewPool(threads)
-				m := &Model{cfg: cfg, window: tc.window, pool: pool}
-				total := tc.pos0 + tc.n
-				c := model.NewCacheKV(&cfg, total+3, typ)
-				kvd, qd := tc.kvHeads*tc.hd, tc.heads*tc.hd
-				k, v := make([]float32, total*kvd), make([]float32, total*kvd)
-				for i := range k {
-					k[i], v[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-				}
-				c.Store(1, 0, k, v)
-				m.buf.q = make([]float32, tc.n*qd)
-				for i := range m.buf.q {
-					m.buf.q[i] = float32(3 * rng.NormFloat64()) // peaked softmaxes
-				}
-				m.buf.att = make([]float32, tc.n*qd)
+				m, c := attnInputs(rng, cfg, tc.window, pool, typ, tc.n, tc.pos0)
+				qd := tc.heads * tc.hd
 				m.attention(1, c, tc.n, tc.pos0)
 				pool.Close()
 				want := attentionRef(m, c, 1, tc.n, tc.pos0)
@@ -124,15 +134,84 @@ func TestAttentionMatchesReference(t *testing.T) {
 	}
 }
 
+// TestDecodeF16MatchesReference runs single-token attention over an F16
+// cache through the direct path (decodeF16) at positions 0 to 1030 (one to
+// five online-softmax blocks of decodeKeys, partial last blocks), grouped
+// and ungrouped heads, head dimensions with lane tails, sliding windows
+// shorter and longer than a block, and one to three workers (three is more
+// than some shapes' KV heads, so a group's heads are split between items).
+// Every output must be within attentionTolerance of attentionRef and of the
+// blocked path on the same input.
+func TestDecodeF16MatchesReference(t *testing.T) {
+	cases := []struct {
+		heads, kvHeads, hd, window int
+	}{
+		{32, 4, 64, 0},   // TinyLlama's shape
+		{8, 8, 64, 0},    // multi-head attention, no grouping
+		{6, 2, 40, 0},    // group 3, a head dimension with a lane tail
+		{12, 4, 96, 100}, // window shorter than a block
+		{8, 1, 17, 300},  // one KV head, window across blocks
+	}
+	positions := []int{0, 1, 17, 300, 1030}
+	if testing.Short() {
+		positions = positions[:4]
+	}
+	rng := rand.New(rand.NewPCG(55, 56))
+	for _, tc := range cases {
+		for _, pos0 := range positions {
+			cfg := model.Config{Layers: 2, Heads: tc.heads, KVHeads: tc.kvHeads, HeadDim: tc.hd}
+			pool := kernels.NewPool(1)
+			m, c := attnInputs(rng, cfg, tc.window, pool, model.KVF16, 1, pos0)
+			want := attentionRef(m, c, 1, 1, pos0)
+			directF16Decode = false
+			m.attention(1, c, 1, pos0)
+			directF16Decode = true
+			blocked := append([]float32(nil), m.buf.att...)
+			pool.Close()
+			for _, threads := range []int{1, 2, 3} {
+				name := fmt.Sprintf("h=%d kv=%d hd=%d pos0=%d window=%d threads=%d",
+					tc.heads, tc.kvHeads, tc.hd, pos0, tc.window, threads)
+				m.pool = kernels.NewPool(threads)
+				clear(m.buf.att)
+				gen := m.buf.attnGen // counts the blocked path's calls
+				m.attention(1, c, 1, pos0)
+				m.pool.Close()
+				if m.buf.attnGen != gen {
+					t.Fatalf("%s: the blocked path ran, not decodeF16", name)
+				}
+				worst := 0.0
+				for i, g := range m.buf.att {
+					d, db := math.Abs(float64(g-want[i])), math.Abs(float64(g-blocked[i]))
+					if !(d <= attentionTolerance && db <= attentionTolerance) {
+						t.Fatalf("%s: output %d = %g, reference %g, blocked path %g", name, i, g, want[i], blocked[i])
+					}
+					worst = max(worst, d)
+				}
+				if threads == 3 {
+					t.Logf("%s: max |diff| %.2g", name, worst)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkAttention times one layer's attention in TinyLlama's shape (32
 // heads, 4 KV heads, head dimension 64, F16 cache, 2 workers): a 512-token
-// prefill and one decoded token after 512, in GFLOP/s of the causal
-// products (2·hd multiply-adds per query head and visible key, both halves).
+// prefill, and one decoded token after 512 and after 2000 positions, both
+// through the blocked path (which converts the layer's cached keys and
+// values to float32) and the direct one (decodeF16, which reads them in
+// place). ns/op is per layer; GFLOP/s counts the causal products (2·hd
+// multiply-adds per query head and visible key, both halves).
 func BenchmarkAttention(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
 		n, pos0 int
-	}{{"prefill512", 512, 0}, {"decode@512", 1, 512}} {
+		direct  bool
+	}{
+		{"prefill512", 512, 0, false},
+		{"decode@512/blocked", 1, 512, false}, {"decode@512/direct", 1, 512, true},
+		{"decode@2000/blocked", 1, 2000, false}, {"decode@2000/direct", 1, 2000, true},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := model.Config{Layers: 1, Heads: 32, KVHeads: 4, HeadDim: 64}
 			pool := kernels.NewPool(2)
@@ -155,6 +234,8 @@ func BenchmarkAttention(b *testing.B) {
 			for t := range tc.n {
 				pairs += float64(tc.pos0 + t + 1)
 			}
+			defer func(old bool) { directF16Decode = old }(directF16Decode)
+			directF16Decode = tc.direct
 			for b.Loop() {
 				m.attention(0, c, tc.n, tc.pos0)
 			}
