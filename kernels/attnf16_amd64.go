@@ -8,9 +8,10 @@ import "golang.org/x/sys/cpu"
 // kernels (VCVTPH2PS on 16 lanes is AVX-512 F; F16C is its 8-lane origin).
 var haveAttnF16Asm = cpu.X86.HasAVX512F && cpu.X86.HasF16C
 
-// scoresPadHD is the longest head dimension whose keys ScoresF16 copies to
-// the stack when a call has fewer than sixteen keys (longer heads take the
-// reference for such calls).
+// scoresPadHD is the longest head dimension scoresF16WideAVX512 takes (its
+// frame holds sixteen widened keys of it) and whose keys ScoresF16 copies to
+// the stack when a call has fewer than sixteen keys (longer heads take
+// scoresF16AVX512, and the reference for such short calls).
 const scoresPadHD = 256
 
 // scoresF16 is ScoresF16 after the shape checks. The kernel takes keys
@@ -23,10 +24,14 @@ func scoresF16(s []float32, lds int, q []float32, rows, hd int, k []uint16, ldk,
 		return
 	}
 	if n >= 16 {
+		kern := scoresF16AVX512
+		if hd <= scoresPadHD {
+			kern = scoresF16WideAVX512
+		}
 		full := n &^ 15
-		scoresF16AVX512(&s[0], lds, &q[0], rows, hd, &k[0], ldk, full)
+		kern(&s[0], lds, &q[0], rows, hd, &k[0], ldk, full)
 		if j0 := n - 16; full < n {
-			scoresF16AVX512(&s[j0], lds, &q[0], rows, hd, &k[j0*ldk], ldk, 16)
+			kern(&s[j0], lds, &q[0], rows, hd, &k[j0*ldk], ldk, 16)
 		}
 		return
 	}
@@ -40,7 +45,7 @@ func scoresF16(s []float32, lds int, q []float32, rows, hd int, k []uint16, ldk,
 	}
 	var out [16]float32
 	for i := range rows {
-		scoresF16AVX512(&out[0], 16, &q[i*hd], 1, hd, &pad[0], hd, 16)
+		scoresF16WideAVX512(&out[0], 16, &q[i*hd], 1, hd, &pad[0], hd, 16)
 		copy(s[i*lds:i*lds+n], out[:n])
 	}
 }
@@ -66,6 +71,14 @@ func accumF16(o []float32, ldo int, p []float32, ldp, rows int, v []uint16, ldv,
 //
 //go:noescape
 func scoresF16AVX512(s *float32, lds int, q *float32, rows, hd int, k *uint16, ldk, n int)
+
+// scoresF16WideAVX512 is scoresF16AVX512 for hd ≤ scoresPadHD: each block
+// of sixteen keys is widened once into a 16 KiB frame buffer (prefetching
+// the next block's keys) and read by every row as FMA memory operands, so
+// the VCVTPH2PS work is shared by the rows instead of repeated per row.
+//
+//go:noescape
+func scoresF16WideAVX512(s *float32, lds int, q *float32, rows, hd int, k *uint16, ldk, n int)
 
 // accumF16AVX512 adds Σ_{j<n} p[i*ldp+j]·f16(v[j*ldv+d]) to o[i*ldo+d] for
 // i < rows (1 to 8), d < hd, n ≥ 1: 32 dimensions at a time, the rows'

@@ -145,6 +145,175 @@ sload:
 	VZEROUPPER
 	RET
 
+// WIDEN4(base, o0, o1, o2, o3) widens the current 16 (K1-masked) halves of
+// the four keys at base, base+DX, base+2·DX, base+R9 and stores them at
+// o0(AX)..o3(AX).
+#define WIDEN4(base, o0, o1, o2, o3) \
+	VCVTPH2PS.Z (base), K1, Z16;       \
+	VCVTPH2PS.Z (base)(DX*1), K1, Z17; \
+	VCVTPH2PS.Z (base)(DX*2), K1, Z18; \
+	VCVTPH2PS.Z (base)(R9*1), K1, Z19; \
+	VMOVAPS     Z16, o0(AX);           \
+	VMOVAPS     Z17, o1(AX);           \
+	VMOVAPS     Z18, o2(AX);           \
+	VMOVAPS     Z19, o3(AX)
+
+// FETCH4 prefetches the current chunk of the four keys at R8, R8+DX,
+// R8+2·DX, R8+R9 and moves R8 four keys on.
+#define FETCH4 \
+	PREFETCHT0 (R8);       \
+	PREFETCHT0 (R8)(DX*1); \
+	PREFETCHT0 (R8)(DX*2); \
+	PREFETCHT0 (R8)(R9*1); \
+	LEAQ       (R8)(DX*4), R8
+
+// func scoresF16WideAVX512(s *float32, lds int, q *float32, rows, hd int, k *uint16, ldk, n int)
+//
+// scoresF16AVX512 for hd ≤ 256 with each block of sixteen keys widened once
+// into the frame, chunk-major (chunk c of key j at 1024·c + 64·j, zero past
+// hd), and the next block's keys prefetched meanwhile; every row then reads
+// the widened keys as FMA memory operands. Same accumulators and tree.
+TEXT ·scoresF16WideAVX512(SB), 0, $16448-64
+	MOVQ s+0(FP), DI
+	MOVQ lds+8(FP), BX
+	SHLQ $2, BX
+	MOVQ k+40(FP), SI
+	MOVQ ldk+48(FP), DX
+	SHLQ $1, DX
+	LEAQ (DX)(DX*2), R9
+	LEAQ 63(SP), R15
+	ANDQ $-64, R15         // the widened keys, 64-byte aligned
+	MOVL $0xffff, AX
+	KMOVW AX, K2
+	MOVQ hd+32(FP), CX
+	ANDQ $15, CX
+	JZ   wfull
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	JMP  wblock
+
+wfull:
+	KMOVW K2, K3
+
+wblock:
+	MOVQ SI, R10
+	LEAQ (SI)(DX*4), R11
+	LEAQ (R11)(DX*4), R12
+	LEAQ (R12)(DX*4), R13
+	MOVQ R15, AX
+	MOVQ hd+32(FP), CX
+
+wconv:
+	KMOVW K2, K1
+	CMPQ  CX, $16
+	JGE   wconv1
+	KMOVW K3, K1
+
+wconv1:
+	WIDEN4(R10, 0, 64, 128, 192)
+	WIDEN4(R11, 256, 320, 384, 448)
+	WIDEN4(R12, 512, 576, 640, 704)
+	WIDEN4(R13, 768, 832, 896, 960)
+	LEAQ (R13)(DX*4), R8
+	FETCH4
+	FETCH4
+	FETCH4
+	FETCH4
+	ADDQ $1024, AX
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	SUBQ $16, CX
+	JG   wconv
+
+	MOVQ DI, R8
+	MOVQ q+16(FP), R14
+	MOVQ rows+24(FP), R11
+
+wrow:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ R14, AX
+	MOVQ R15, R10
+	MOVQ hd+32(FP), CX
+
+wchunk:
+	KMOVW K2, K1
+	CMPQ  CX, $16
+	JGE   wload
+	KMOVW K3, K1
+
+wload:
+	VMOVUPS.Z   (AX), K1, Z16
+	VFMADD231PS (R10), Z16, Z0
+	VFMADD231PS 64(R10), Z16, Z4
+	VFMADD231PS 128(R10), Z16, Z8
+	VFMADD231PS 192(R10), Z16, Z12
+	VFMADD231PS 256(R10), Z16, Z1
+	VFMADD231PS 320(R10), Z16, Z5
+	VFMADD231PS 384(R10), Z16, Z9
+	VFMADD231PS 448(R10), Z16, Z13
+	VFMADD231PS 512(R10), Z16, Z2
+	VFMADD231PS 576(R10), Z16, Z6
+	VFMADD231PS 640(R10), Z16, Z10
+	VFMADD231PS 704(R10), Z16, Z14
+	VFMADD231PS 768(R10), Z16, Z3
+	VFMADD231PS 832(R10), Z16, Z7
+	VFMADD231PS 896(R10), Z16, Z11
+	VFMADD231PS 960(R10), Z16, Z15
+	ADDQ $64, AX
+	ADDQ $1024, R10
+	SUBQ $16, CX
+	JG   wchunk
+
+	HALVES(Z0, Z1, Z0, Z16, Z17)
+	HALVES(Z2, Z3, Z1, Z18, Z19)
+	HALVES(Z4, Z5, Z2, Z20, Z21)
+	HALVES(Z6, Z7, Z3, Z22, Z23)
+	HALVES(Z8, Z9, Z4, Z16, Z17)
+	HALVES(Z10, Z11, Z5, Z18, Z19)
+	HALVES(Z12, Z13, Z6, Z20, Z21)
+	HALVES(Z14, Z15, Z7, Z22, Z23)
+	QUARTERS(Z0, Z1, Z0, Z16, Z17)
+	QUARTERS(Z2, Z3, Z1, Z18, Z19)
+	QUARTERS(Z4, Z5, Z2, Z20, Z21)
+	QUARTERS(Z6, Z7, Z3, Z22, Z23)
+	PAIRS(Z0, Z1, Z0, Z16, Z17)
+	PAIRS(Z2, Z3, Z1, Z18, Z19)
+	SINGLES(Z0, Z1, Z0, Z16, Z17)
+	VMOVUPS Z0, (R8)
+
+	ADDQ BX, R8
+	MOVQ hd+32(FP), CX
+	LEAQ (R14)(CX*4), R14
+	DECQ R11
+	JNZ  wrow
+
+	ADDQ $64, DI
+	LEAQ (SI)(DX*8), SI
+	LEAQ (SI)(DX*8), SI
+	SUBQ $16, n+56(FP)
+	JNZ  wblock
+	VZEROUPPER
+	RET
+
 // ROWLOAD(addr, addr64, a, b) loads one row's 32 dimensions of o (the
 // second 16 at addr64 = addr+64; K1, K2 masked).
 #define ROWLOAD(addr, addr64, a, b) \
@@ -177,7 +346,8 @@ sload:
 //
 // Row i of o is at DI + i·R11 (rows 4..7 from R13 = DI + 4·R11), row i of
 // p at AX + i·BX (rows 4..7 from R8); R15 is the first value's current
-// 32-dimension chunk, R14 the dimensions left.
+// 32-dimension chunk, R14 the dimensions left. R12 (3·R11, for rows 3 and
+// 7 of o) is the prefetch address inside the value loop.
 TEXT ·accumF16AVX512(SB), NOSPLIT, $0-72
 	MOVQ o+0(FP), DI
 	MOVQ ldo+8(FP), R11
@@ -236,6 +406,8 @@ aloaded:
 	MOVQ n+56(FP), CX
 
 akey:
+	LEAQ        (SI)(DX*8), R12
+	PREFETCHT0  (R12)(DX*8)     // this chunk of the value 16 ahead
 	VCVTPH2PS.Z (SI), K1, Z16
 	VCVTPH2PS.Z 32(SI), K2, Z17
 	ROWFMA((AX), Z18, Z0, Z8)
@@ -267,6 +439,7 @@ anext:
 	ADDQ DX, SI
 	DECQ CX
 	JNZ  akey
+	LEAQ (R11)(R11*2), R12
 
 	ROWSTORE((DI), 64(DI), Z0, Z8)
 	CMPQ R10, $2

@@ -137,3 +137,40 @@ func TestAttnF16Shapes(t *testing.T) {
 		}()
 	}
 }
+
+// BenchmarkAttnF16 times the two kernels on one block of decode attention
+// in TinyLlama's shape: 8 query heads of a group, head dimension 64, 256
+// keys and values with the stride of a 4-KV-head cache row. GFLOP/s counts
+// 2·hd per (row, key).
+func BenchmarkAttnF16(b *testing.B) {
+	const rows, hd, n, ld = 8, 64, 256, 256
+	rng := rand.New(rand.NewPCG(65, 66))
+	q, s := randF32(rng, rows*hd, 1), make([]float32, rows*n)
+	k := randF16(rng, n*ld, 1)
+	o := make([]float32, rows*hd)
+	for i := range s {
+		s[i] = float32(rng.Float64())
+	}
+	flops := float64(2 * rows * hd * n)
+	b.Run("scores", func(b *testing.B) {
+		for b.Loop() {
+			ScoresF16(s, n, q, rows, hd, k, ld, n)
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	b.Run("accum", func(b *testing.B) {
+		for b.Loop() {
+			AccumF16(o, hd, s, n, rows, k, ld, n, hd)
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	b.Run("softmax", func(b *testing.B) {
+		mx, sum, a := make([]float32, rows), make([]float32, rows), make([]float32, rows)
+		for b.Loop() {
+			for i := range rows {
+				mx[i], sum[i] = 0, 0
+			}
+			SoftmaxOnline(s, n, rows, n, mx, sum, a)
+		}
+	})
+}
