@@ -122,28 +122,33 @@ func BenchmarkT16Kernel2(b *testing.B) {
 }
 
 // BenchmarkDecodeRowsRotated measures DecodeRowsRotated of a whole
-// 2048×5632 vq2 tensor in blocks of 16 rows (the batched prefill's use);
-// SetBytes is the decoded float32 size, so MB/s is the rate the weights are
-// written.
+// 2048×5632 tensor (vq2, lut2) in blocks of 64 rows (the batched prefill's
+// use); SetBytes is the decoded float32 size, so MB/s is the rate the
+// weights are written.
 func BenchmarkDecodeRowsRotated(b *testing.B) {
-	const rows, cols, block = 2048, 5632, 16
-	c, err := Lookup("vq2")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := c.Encode(gaussian(rows*cols, 1), rows, cols, nil, Params{Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dst := make([]float32, block*e.RotatedLen())
-	b.SetBytes(int64(4 * rows * e.RotatedLen()))
-	b.ReportAllocs()
-	for b.Loop() {
-		for r := 0; r < rows; r += block {
-			if err := e.DecodeRowsRotated(dst, r, r+block); err != nil {
-				b.Fatal(err)
-			}
+	const rows, cols, block = 2048, 5632, 64
+	w := gaussian(rows*cols, 1)
+	for _, name := range []string{"vq2", "lut2"} {
+		c, err := Lookup(name)
+		if err != nil {
+			b.Fatal(err)
 		}
+		e, err := c.Encode(w, rows, cols, nil, Params{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			dst := make([]float32, block*e.RotatedLen())
+			b.SetBytes(int64(4 * rows * e.RotatedLen()))
+			b.ReportAllocs()
+			for b.Loop() {
+				for r := 0; r < rows; r += block {
+					if err := e.DecodeRowsRotated(dst, r, r+block); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
 

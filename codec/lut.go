@@ -227,11 +227,20 @@ func (s *lutSpec) decodeRow(e *Encoded, r int, dst []float32) {
 	dd := rowScale(e.Blobs["scales"], r)
 	codes := e.Blobs["codes"][lutCodeAt(groups, r, 0):]
 	full := p / d
-	for g := range full {
-		k := int(codes[g*lutTile]) * d
-		c, o := s.bookF[k:k+d], dst[g*d:g*d+d]
-		for i := range o {
-			o[i] = dd * c[i]
+	switch d {
+	case 4: // lut2, the common case, unrolled
+		for g := range full {
+			c := (*[4]float32)(s.bookF[int(codes[g*lutTile])*4:])
+			o := (*[4]float32)(dst[g*4:])
+			o[0], o[1], o[2], o[3] = dd*c[0], dd*c[1], dd*c[2], dd*c[3]
+		}
+	default:
+		for g := range full {
+			k := int(codes[g*lutTile]) * d
+			c, o := s.bookF[k:k+d], dst[g*d:g*d+d]
+			for i := range o {
+				o[i] = dd * c[i]
+			}
 		}
 	}
 	if full < groups {
