@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/upgtools/upg/codec"
@@ -15,6 +16,14 @@ import (
 // bench -p N -n 1), batched vs one input at a time: N=4 5 vs 25 tok/s,
 // N=16 18 vs 25, N=32 30 vs 31, N=48 28 vs 26.
 const encBatchMin = 32
+
+// lutBatchMin is encBatchMin for the LUT codecs: never. Their
+// matrix-vector product costs about 1/80 of decoding the matrix to float32
+// (BenchmarkDotRows vs BenchmarkDecodeRowsRotated, lut2 2048×5632: 0.17 vs
+// 14 ms), and a batch's tokens reuse the codes from cache: prefill of a
+// TinyLlama-shaped model (upg bench -p N -n 2 -r 3) one token at a time vs
+// batched: N=96 82.5 vs 47.2 tok/s, N=512 80.6 vs 54–63.
+const lutBatchMin = math.MaxInt
 
 // encBlock is the number of rows a worker decodes at once for a
 // matrix-matrix product: the GEMM's packed row block (64), so that each
@@ -34,6 +43,7 @@ type Encoded struct {
 	p     int  // rotated (padded) row length
 	outs  bool // has an outlier table (added to batched products separately)
 	align int  // row granularity of a matrix-vector product's chunks
+	batch int  // the smallest batch multiplied through decoded rows (encBatchMin, lutBatchMin)
 
 	mu    sync.Mutex
 	cur   *codec.Input // the prepared input the dot chunks read
@@ -69,7 +79,11 @@ func NewEncoded(e *codec.Encoded) (*Encoded, error) {
 	if r := c.RowMultiple(); r > align {
 		align = 2 * r
 	}
-	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.HasOutliers(), align: align}, nil
+	batch := encBatchMin
+	if c.TableProducts() {
+		batch = lutBatchMin
+	}
+	return &Encoded{enc: e, p: e.RotatedLen(), outs: e.HasOutliers(), align: align, batch: batch}, nil
 }
 
 // Codec returns the underlying encoded tensor.
@@ -111,7 +125,7 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	if len(m.rows) < p.Threads() {
 		m.rows = make([][]float32, p.Threads())
 	}
-	if n < encBatchMin {
+	if n < m.batch {
 		for t := range n {
 			xt := x[t*e.Cols : (t+1)*e.Cols]
 			// lengths match by construction; the LUT codecs' product table
@@ -197,7 +211,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 			break
 		}
 	}
-	if lead == nil || n >= encBatchMin {
+	if lead == nil || n >= lead.batch {
 		for i, l := range ls {
 			l.MatMul(p, dsts[i], x, n)
 		}
