@@ -134,26 +134,12 @@ func sat8(v float32) int8 {
 
 // lutBuildGo is the specification of LUTBuild (arguments already checked):
 // xs_i = x[g*d+i]·inv, each product rounded to float32 and summed left to
-// right, then sat8. The explicit float32 conversions keep the compiler from
-// fusing a product with the sum.
+// right, then sat8.
 func lutBuildGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	G := (len(x) + d - 1) / d
 	var xs [LUTMaxDim]float32
-	for g := range G {
-		for i := range d {
-			xs[i] = 0
-			if k := g*d + i; k < len(x) {
-				xs[i] = x[k] * inv
-			}
-		}
-		row := dst[g*256 : g*256+256]
-		for j := range row {
-			acc := float32(xs[0] * cb[j])
-			for i := 1; i < d; i++ {
-				acc += float32(xs[i] * cb[i*256+j])
-			}
-			row[j] = sat8(acc)
-		}
+	for g := range (len(x) + d - 1) / d {
+		lutInputsGo(&xs, x, g, d, inv)
+		lutEntriesGo(dst[g*256:g*256+256], &xs, d, cb, 256)
 	}
 }
 
@@ -170,25 +156,38 @@ func neg8(v int8) int8 {
 // from the 128-entry codebook half, the second half its saturating
 // negation.
 func lutBuildSymGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	G := (len(x) + d - 1) / d
 	var xs [LUTMaxDim]float32
-	for g := range G {
-		for i := range d {
-			xs[i] = 0
-			if k := g*d + i; k < len(x) {
-				xs[i] = x[k] * inv
-			}
+	for g := range (len(x) + d - 1) / d {
+		lutInputsGo(&xs, x, g, d, inv)
+		lo, hi := dst[g*256:g*256+128], dst[g*256+128:g*256+256]
+		lutEntriesGo(lo, &xs, d, cb, 128)
+		for j, v := range lo {
+			hi[j] = neg8(v)
 		}
-		lo := dst[g*256 : g*256+128]
-		hi := dst[g*256+128 : g*256+256]
-		for j := range lo {
-			acc := float32(xs[0] * cb[j])
-			for i := 1; i < d; i++ {
-				acc += float32(xs[i] * cb[i*128+j])
-			}
-			lo[j] = sat8(acc)
-			hi[j] = neg8(lo[j])
+	}
+}
+
+// lutInputsGo sets xs[i] = x[g*d+i]·inv for i < d (0 past the end of x).
+func lutInputsGo(xs *[LUTMaxDim]float32, x []float32, g, d int, inv float32) {
+	for i := range d {
+		xs[i] = 0
+		if k := g*d + i; k < len(x) {
+			xs[i] = x[k] * inv
 		}
+	}
+}
+
+// lutEntriesGo sets out[j] = sat8(Σ_{i<d} xs_i·cb[i*stride+j]), every
+// product rounded to float32 and summed left to right (the explicit
+// float32 conversions keep the compiler from fusing a product with the
+// sum).
+func lutEntriesGo(out []int8, xs *[LUTMaxDim]float32, d int, cb []float32, stride int) {
+	for j := range out {
+		acc := float32(xs[0] * cb[j])
+		for i := 1; i < d; i++ {
+			acc += float32(xs[i] * cb[i*stride+j])
+		}
+		out[j] = sat8(acc)
 	}
 }
 
