@@ -18,6 +18,10 @@
 // dot products are unchanged), quantize 8-weight vectors against small
 // sign-structured codebooks (an absolute-value table of at most 256 entries
 // of 8 bytes, plus sign bits, a parity rule and an optional shift) and
-// store one F16 scale per row and stage. An optional sparse outlier table
-// (F16 corrections at delta-coded positions) can be attached to any codec.
+// store one F16 scale per row and stage. The lookup-table codecs (lut2,
+// lut1p6, lut4) code groups of 4, 5 or 2 rotated weights as one byte
+// indexing a trained 256-entry codebook, stored in 64-row tiles, so that a
+// matrix-vector product is one int8 table per input and one byte lookup per
+// group (lut_fast.go). An optional sparse outlier table (F16 corrections at
+// delta-coded positions) can be attached to any codec.
 package codec

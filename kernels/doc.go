@@ -14,8 +14,13 @@
 // math.Exp), and the bandwidth and FMA loops (measure_amd64.s). Products
 // differ from their references only by reassociation of sums; the purego
 // build tag forces the references everywhere.
-// Decode attention over an F16 KV cache read in place: ScoresF16 (q·k, 16 keys per register tree) and AccumF16 (Σ p·v), attnf16_amd64.s.
-// LUT codecs: LUTBuild (int8 input·codebook table) and LUTDot (exact int32 lookup sums over 64-row tiles), lut_amd64.s.
+//
+// Single-token attention over an F16 KV cache reads it in place: ScoresF16
+// (q·k, 16 keys per register tree) and AccumF16 (Σ p·v), attnf16_amd64.s.
+// The lookup-table codecs' products use LUTBuild / LUTBuildSym (the int8
+// table of an input times every codebook entry; Sym for sign-symmetric
+// codebooks at half the work) and LUTDot (exact int32 sums of table
+// lookups over 64-row tiles, two VPERMI2B per 64 codes), lut_amd64.s.
 //
 // The Pool splits loops over persistent workers: ForArgs in one chunk per
 // thread, ForArgsBalanced in about four per thread taken in turn. Hand-offs
