@@ -11,10 +11,10 @@ import (
 // input xr the table T[g][j] = Σ_i xr[g·d+i]·c_j[i] is built once, scaled
 // by inv = 127/(max_g ‖xr_g‖ · max_j ‖c_j‖) — so that no entry can exceed
 // 127 in magnitude — and rounded to int8 (kernels.LUTBuildSym: the
-// codebooks are sign-symmetric, so the second half of each group's table is
-// the negated first); row r's
-// product is then dd_r/inv · Σ_g T[g][code(r, g)], the sum exact in int32
-// (kernels.LUTDot, 64 rows per 64-byte load of codes).
+// codebooks are sign-symmetric, so the second half of each group's table
+// is the negated first); row r's product is then dd_r/inv ·
+// Σ_g T[g][code(r, g)], the sum exact in int32 (kernels.LUTDot, 64 rows
+// per 64-byte load of codes).
 //
 // Against the reference (Σ decoded·xr in float32) it differs by the
 // rounding of the table: at most 1/2 per entry (1 where the fast builder's
@@ -84,7 +84,7 @@ func (t *lutTable) fill(lo, hi int) {
 		return
 	}
 	d := t.s.d
-	// Sizes match by construction: LUTBuild cannot fail.
+	// Sizes match by construction: LUTBuildSym cannot fail.
 	_ = kernels.LUTBuildSym(t.t[lo*256:hi*256], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
 }
 
@@ -119,10 +119,11 @@ func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi i
 		return false
 	}
 	t := lutTablePool.Get().(*lutTable)
-	defer lutTablePool.Put(t)
-	if !t.build(st.c.impl.lut, xr) {
-		return false
+	ok := t.build(st.c.impl.lut, xr)
+	if ok {
+		e.lutDotRows(st, dst, x, t, lo, hi)
 	}
-	e.lutDotRows(st, dst, x, t, lo, hi)
-	return true
+	t.xr = nil // the pool keeps the table buffer, not the caller's input
+	lutTablePool.Put(t)
+	return ok
 }
