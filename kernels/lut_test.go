@@ -318,47 +318,56 @@ func TestLUTBuildExact(t *testing.T) {
 	}
 }
 
-// TestLUTBuildArgs checks that bad group sizes and short slices return
-// ErrLUTArgs without writing.
+// TestLUTBuildArgs checks, for LUTBuild and LUTBuildSym, that bad group
+// sizes and short slices return ErrLUTArgs without writing.
 func TestLUTBuildArgs(t *testing.T) {
-	x := make([]float32, 10)
-	cases := []struct {
+	x := make([]float32, 10) // 3 groups of 4
+	for _, f := range []struct {
 		name    string
-		dstLen  int
-		d       int
-		cbLen   int
-		wantErr bool
-	}{
-		{"ok", 3 * 256, 4, 4 * 256, false},
-		{"d=0", 3 * 256, 0, 4 * 256, true},
-		{"d=9", 2 * 256, 9, 9 * 256, true},
-		{"d=-1", 3 * 256, -1, 4 * 256, true},
-		{"short cb", 3 * 256, 4, 4*256 - 1, true},
-		{"short dst", 3*256 - 1, 4, 4 * 256, true},
-	}
-	for _, c := range cases {
-		dst := make([]int8, c.dstLen)
-		for i := range dst {
-			dst[i] = 0x5a
+		build   func(dst []int8, x []float32, d int, cb []float32, inv float32) error
+		entries int // codebook entries given per coordinate
+	}{{"LUTBuild", LUTBuild, 256}, {"LUTBuildSym", LUTBuildSym, 128}} {
+		e := f.entries
+		cases := []struct {
+			name    string
+			dstLen  int
+			d       int
+			cbLen   int
+			wantErr bool
+		}{
+			{"ok", 3 * 256, 4, 4 * e, false},
+			{"ok long slices", 3*256 + 7, 4, 4*e + 9, false},
+			{"d=0", 3 * 256, 0, 4 * e, true},
+			{"d=9", 2 * 256, 9, 9 * e, true},
+			{"d=-1", 3 * 256, -1, 4 * e, true},
+			{"short cb", 3 * 256, 4, 4*e - 1, true},
+			{"short dst", 3*256 - 1, 4, 4 * e, true},
+			{"half-size dst", 3 * 128, 4, 4 * e, true},
 		}
-		cb := make([]float32, c.cbLen)
-		for i := range cb {
-			cb[i] = 1
-		}
-		err := LUTBuild(dst, x, c.d, cb, 1)
-		if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrLUTArgs)) {
-			t.Errorf("%s: err = %v, want error %v wrapping ErrLUTArgs", c.name, err, c.wantErr)
-		}
-		if err != nil {
-			for i, v := range dst {
-				if v != 0x5a {
-					t.Fatalf("%s: failed call wrote dst[%d]", c.name, i)
+		for _, c := range cases {
+			dst := make([]int8, c.dstLen)
+			for i := range dst {
+				dst[i] = 0x5a
+			}
+			cb := make([]float32, c.cbLen)
+			for i := range cb {
+				cb[i] = 1
+			}
+			err := f.build(dst, x, c.d, cb, 1)
+			if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrLUTArgs)) {
+				t.Errorf("%s %s: err = %v, want error %v wrapping ErrLUTArgs", f.name, c.name, err, c.wantErr)
+			}
+			if err != nil {
+				for i, v := range dst {
+					if v != 0x5a {
+						t.Fatalf("%s %s: failed call wrote dst[%d]", f.name, c.name, i)
+					}
 				}
 			}
 		}
-	}
-	if err := LUTBuild(nil, nil, 4, make([]float32, 1024), 1); err != nil {
-		t.Errorf("empty x: %v", err)
+		if err := f.build(nil, nil, 4, make([]float32, 4*e), 1); err != nil {
+			t.Errorf("%s: empty x: %v", f.name, err)
+		}
 	}
 }
 
@@ -596,51 +605,5 @@ func TestLUTBuildSymExact(t *testing.T) {
 		if got := [2]int8{dst[g*256+j], dst[g*256+128+j]}; got != w {
 			t.Errorf("group %d entry %d: (dst[j], dst[128+j]) = %v, want %v", g, j, got, w)
 		}
-	}
-}
-
-// TestLUTBuildSymArgs checks that bad group sizes and short slices return
-// ErrLUTArgs without writing.
-func TestLUTBuildSymArgs(t *testing.T) {
-	x := make([]float32, 10)
-	cases := []struct {
-		name    string
-		dstLen  int
-		d       int
-		cbLen   int
-		wantErr bool
-	}{
-		{"ok", 3 * 256, 4, 4 * 128, false},
-		{"ok long slices", 3*256 + 7, 4, 4 * 256, false},
-		{"d=0", 3 * 256, 0, 4 * 128, true},
-		{"d=9", 2 * 256, 9, 9 * 128, true},
-		{"d=-1", 3 * 256, -1, 4 * 128, true},
-		{"short cb", 3 * 256, 4, 4*128 - 1, true},
-		{"short dst", 3*256 - 1, 4, 4 * 128, true},
-		{"half-size dst", 3 * 128, 4, 4 * 128, true},
-	}
-	for _, c := range cases {
-		dst := make([]int8, c.dstLen)
-		for i := range dst {
-			dst[i] = 0x5a
-		}
-		cb := make([]float32, c.cbLen)
-		for i := range cb {
-			cb[i] = 1
-		}
-		err := LUTBuildSym(dst, x, c.d, cb, 1)
-		if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrLUTArgs)) {
-			t.Errorf("%s: err = %v, want error %v wrapping ErrLUTArgs", c.name, err, c.wantErr)
-		}
-		if err != nil {
-			for i, v := range dst {
-				if v != 0x5a {
-					t.Fatalf("%s: failed call wrote dst[%d]", c.name, i)
-				}
-			}
-		}
-	}
-	if err := LUTBuildSym(nil, nil, 4, make([]float32, 512), 1); err != nil {
-		t.Errorf("empty x: %v", err)
 	}
 }
