@@ -172,48 +172,39 @@ func (s *lutSpec) encodeRow(e *Encoded, r int, y, w []float32) {
 	p := len(y)
 	groups := lutGroups(p, s.d)
 	codes := e.Blobs["codes"]
-	var num, den float64
-	for i, v := range y {
-		wi := weightAt(w, i)
-		num += wi * float64(v) * float64(v)
-		den += wi
-	}
-	var scale float64
-	if num > 0 && den > 0 {
-		scale = math.Sqrt(num / den) // the codebooks are trained for unit variance
-		var z, wz [8]float32
-		for pass := 0; pass < 2 && scale > 0; pass++ {
-			inv := float32(32 / scale)
-			var sxy, sqq float64
-			for g := range groups {
-				n := s.group(g, y, w, z[:], wz[:])
-				for i := range n {
-					z[i] *= inv
-				}
-				var wp []float32
-				switch {
-				case w != nil:
-					wp = wz[:s.d]
-				case n < s.d: // a partial group: only the real coordinates count
-					for i := range s.d {
-						wz[i] = float32(min(1, max(0, n-i)))
-					}
-					wp = wz[:s.d]
-				}
-				k := s.nearest(z[:s.d], wp)
-				codes[lutCodeAt(groups, r, g)] = k
-				c := s.book[int(k)*s.d:]
-				for i := range n {
-					wi := weightAt(w, g*s.d+i)
-					f := float64(c[i]) / 32
-					sxy += wi * float64(y[g*s.d+i]) * f
-					sqq += wi * f * f
-				}
+	scale := weightedRMS(y, w) // the codebooks are trained for unit variance
+	var z, wz [8]float32
+	for pass := 0; pass < 2 && scale > 0; pass++ {
+		inv := float32(32 / scale)
+		var sxy, sqq float64
+		for g := range groups {
+			n := s.group(g, y, w, z[:], wz[:])
+			for i := range n {
+				z[i] *= inv
 			}
-			scale = 0
-			if sqq > 0 && sxy > 0 {
-				scale = sxy / sqq
+			var wp []float32
+			switch {
+			case w != nil:
+				wp = wz[:s.d]
+			case n < s.d: // a partial group: only the real coordinates count
+				for i := range s.d {
+					wz[i] = float32(min(1, max(0, n-i)))
+				}
+				wp = wz[:s.d]
 			}
+			k := s.nearest(z[:s.d], wp)
+			codes[lutCodeAt(groups, r, g)] = k
+			c := s.book[int(k)*s.d:]
+			for i := range n {
+				wi := weightAt(w, g*s.d+i)
+				f := float64(c[i]) / 32
+				sxy += wi * float64(y[g*s.d+i]) * f
+				sqq += wi * f * f
+			}
+		}
+		scale = 0
+		if sqq > 0 && sxy > 0 {
+			scale = sxy / sqq
 		}
 	}
 	binary.LittleEndian.PutUint16(e.Blobs["scales"][2*r:], kernels.F32ToF16(float32(scale)))

@@ -143,15 +143,8 @@ func vqEncodeRow(stages []vqStage, e *Encoded, r int, y, w []float32) {
 	res := append([]float32(nil), y...)
 	q := make([]int32, len(y))
 	for _, s := range stages {
-		var num, den float64
-		for i, v := range res {
-			wi := weightAt(w, i)
-			num += wi * float64(v) * float64(v)
-			den += wi
-		}
 		var scale float64
-		if num > 0 && den > 0 {
-			rms := math.Sqrt(num / den)
+		if rms := weightedRMS(res, w); rms > 0 {
 			inv := float32(32 / rms)
 			codes := e.Blobs[s.codes]
 			var z, wv [8]float32
@@ -192,6 +185,21 @@ func vqEncodeRow(stages []vqStage, e *Encoded, r int, y, w []float32) {
 		}
 		clear(q)
 	}
+}
+
+// weightedRMS returns sqrt(Σ w_i·y_i² / Σ w_i) (w nil: uniform), or 0
+// when either sum is not positive.
+func weightedRMS(y, w []float32) float64 {
+	var num, den float64
+	for i, v := range y {
+		wi := weightAt(w, i)
+		num += wi * float64(v) * float64(v)
+		den += wi
+	}
+	if num > 0 && den > 0 {
+		return math.Sqrt(num / den)
+	}
+	return 0
 }
 
 func weightAt(w []float32, i int) float64 {
