@@ -10,36 +10,33 @@ import "golang.org/x/sys/cpu"
 var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
 // lutBuild is LUTBuild after the argument checks (len(dst) == G·256,
-// len(cb) == d·256): the assembly kernel over the whole groups, the
-// reference for a partial last group.
+// len(cb) == d·256).
 func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	if !haveLUTAsm {
-		lutBuildGo(dst, x, d, cb, inv)
-		return
-	}
-	full := len(x) / d
-	if full > 0 {
-		lutBuildAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
-	}
-	if full*d < len(x) {
-		lutBuildGo(dst[full*256:], x[full*d:], d, cb, inv)
-	}
+	lutBuildWith(lutBuildAVX512, lutBuildGo, dst, x, d, cb, inv)
 }
 
 // lutBuildSym is LUTBuildSym after the argument checks (len(dst) == G·256,
-// len(cb) == d·128): the assembly kernel over the whole groups, the
-// reference for a partial last group.
+// len(cb) == d·128).
 func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	lutBuildWith(lutBuildSymAVX512, lutBuildSymGo, dst, x, d, cb, inv)
+}
+
+// lutBuildWith runs the assembly kernel asm over the whole groups and the
+// reference ref for a partial last group (ref alone without the CPU
+// features).
+func lutBuildWith(asm func(dst *int8, x *float32, G, d int, cb *float32, inv float32),
+	ref func(dst []int8, x []float32, d int, cb []float32, inv float32),
+	dst []int8, x []float32, d int, cb []float32, inv float32) {
 	if !haveLUTAsm {
-		lutBuildSymGo(dst, x, d, cb, inv)
+		ref(dst, x, d, cb, inv)
 		return
 	}
 	full := len(x) / d
 	if full > 0 {
-		lutBuildSymAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
+		asm(&dst[0], &x[0], full, d, &cb[0], inv)
 	}
 	if full*d < len(x) {
-		lutBuildSymGo(dst[full*256:], x[full*d:], d, cb, inv)
+		ref(dst[full*256:], x[full*d:], d, cb, inv)
 	}
 }
 
