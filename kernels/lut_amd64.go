@@ -4,29 +4,35 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// haveLUTAsm reports whether LUTBuild, LUTBuildSym and LUTDot run their
-// assembly kernels: true when the CPU and the OS support AVX-512 F, BW and
+// haveLUTAsm reports whether LUTBuild, LUTBuildSym, LUTBuildHalf, LUTDot
+// and LUTDotSym run their assembly kernels: true when the CPU and the OS support AVX-512 F, BW and
 // VBMI.
 var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
 // lutBuild is LUTBuild after the argument checks (len(dst) == G·256,
 // len(cb) == d·256).
 func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildWith(lutBuildAVX512, lutBuildGo, dst, x, d, cb, inv)
+	lutBuildWith(lutBuildAVX512, lutBuildGo, 256, dst, x, d, cb, inv)
 }
 
 // lutBuildSym is LUTBuildSym after the argument checks (len(dst) == G·256,
 // len(cb) == d·128).
 func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildWith(lutBuildSymAVX512, lutBuildSymGo, dst, x, d, cb, inv)
+	lutBuildWith(lutBuildSymAVX512, lutBuildSymGo, 256, dst, x, d, cb, inv)
+}
+
+// lutBuildHalf is LUTBuildHalf after the argument checks (len(dst) ==
+// G·128, len(cb) == d·128).
+func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {
+	lutBuildWith(lutBuildHalfAVX512, lutBuildHalfGo, 128, dst, x, d, cb, inv)
 }
 
 // lutBuildWith runs the assembly kernel asm over the whole groups and the
 // reference ref for a partial last group (ref alone without the CPU
-// features).
+// features); tab is the table size per group in bytes.
 func lutBuildWith(asm func(dst *int8, x *float32, G, d int, cb *float32, inv float32),
 	ref func(dst []int8, x []float32, d int, cb []float32, inv float32),
-	dst []int8, x []float32, d int, cb []float32, inv float32) {
+	tab int, dst []int8, x []float32, d int, cb []float32, inv float32) {
 	if !haveLUTAsm {
 		ref(dst, x, d, cb, inv)
 		return
@@ -36,7 +42,7 @@ func lutBuildWith(asm func(dst *int8, x *float32, G, d int, cb *float32, inv flo
 		asm(&dst[0], &x[0], full, d, &cb[0], inv)
 	}
 	if full*d < len(x) {
-		ref(dst[full*256:], x[full*d:], d, cb, inv)
+		ref(dst[full*tab:], x[full*d:], d, cb, inv)
 	}
 }
 
@@ -111,3 +117,61 @@ func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)
 //
 //go:noescape
 func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutBuildHalfAVX512 is lutBuildSymAVX512 without the negated half: per
+// group the 128 entries narrowed to bytes at dst[g*128+j].
+//
+//go:noescape
+func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+
+// lutDotSym is LUTDotSym after the argument checks (nt, G > 0, slices of
+// exactly the needed lengths): eight tiles per pass over the groups while
+// eight remain, then four, two and one.
+func lutDotSym(out []int32, codes []byte, nt, G int, half []int8) {
+	if !haveLUTAsm {
+		lutDotSymGo(out, codes, nt, G, half)
+		return
+	}
+	tile := G * LUTTileRows
+	t := 0
+	for ; t+8 <= nt; t += 8 {
+		lutDotSym8AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+	}
+	for ; t+4 <= nt; t += 4 {
+		lutDotSym4AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+	}
+	for ; t+2 <= nt; t += 2 {
+		lutDotSym2AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+	}
+	if t < nt {
+		lutDotSym1AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+	}
+}
+
+// lutDotSym1AVX512 sets out[i] = Σ_{g<G} e(g, codes[g*64+i]) for i < 64
+// (G > 0), e as in LUTDotSym: per group the two 64-byte quarters of the
+// half table XORed with 0x80 (entry + 128 as an unsigned byte), one
+// VPERMI2B lookup of the code's low 7 bits, and for the codes with bit 7
+// set the biased byte u replaced by 0 − u (the bias of the wrapped
+// negation); then the sums as lutDot1AVX512 forms them.
+//
+//go:noescape
+func lutDotSym1AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDotSym2AVX512 is lutDotSym1AVX512 for two tiles (codes of tile 1 at
+// codes+G·64, sums at out+64) sharing each group's table loads.
+//
+//go:noescape
+func lutDotSym2AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDotSym4AVX512 is lutDotSym1AVX512 for four consecutive tiles sharing
+// each group's table loads.
+//
+//go:noescape
+func lutDotSym4AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDotSym8AVX512 is lutDotSym1AVX512 for eight consecutive tiles sharing
+// each group's table loads.
+//
+//go:noescape
+func lutDotSym8AVX512(out *int32, codes *byte, table *int8, G int)

@@ -449,3 +449,242 @@ lut8group:
 	JNZ   lut8chunk
 	VZEROUPPER
 	RET
+
+// func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         G+16(FP), CX
+	MOVQ         d+24(FP), R8
+	MOVQ         cb+32(FP), DX
+	VBROADCASTSS inv+40(FP), Z31
+	VMOVDQU64    lutPackIdx<>+0(SB), Z28
+	MOVL         $0x42fe0000, AX // 127.0
+	VPBROADCASTD AX, Z30
+
+luthgroup:
+	VBROADCASTSS (SI), Z16
+	VMULPS       Z31, Z16, Z16
+	CHUNKS8(VMULPS, DX)
+	MOVQ         DX, R10
+	LEAQ         4(SI), R11
+	MOVQ         R8, BX
+	DECQ         BX
+	JZ           luthnarrow
+
+luthcoord:
+	ADDQ         $512, R10
+	VBROADCASTSS (R11), Z16
+	VMULPS       Z31, Z16, Z16
+	ADDQ         $4, R11
+	CHUNKS8(VFMADD231PS, R10)
+	DECQ         BX
+	JNZ          luthcoord
+
+luthnarrow:
+	NARROW4(Z0, Z1, Z2, Z3, 0)
+	NARROW4(Z4, Z5, Z6, Z7, 64)
+	ADDQ         $128, DI
+	LEAQ         (SI)(R8*4), SI
+	DECQ         CX
+	JNZ          luthgroup
+	VZEROUPPER
+	RET
+
+// The LUTDotSym kernels read the first halves of sign-symmetric tables,
+// 128 bytes per group, biased as LUTDot's are: with u = e XOR 0x80 the
+// biased byte of int8(−e) is 0 − u (mod 256), so one VPERMI2B of the
+// code's low 7 bits and a subtraction from zero under the mask of the
+// codes' bit 7 give the same biased bytes as LUTDot's two lookups and
+// blend on the full table (e = −128, u = 0, stays −128: the wrap).
+
+// LOADHALF loads the group's 128-entry half table at DX, biased, into
+// Z0-Z1.
+#define LOADHALF \
+	VPXORD (DX), Z30, Z0;    \
+	VPXORD 64(DX), Z30, Z1
+
+// LOOKUPSYM looks the 64 codes at addr up in the half table Z0-Z1 (entry
+// code&127, then 0 − u for the codes with bit 7 set, in k; Z2 zero) and
+// adds the biased entries' words to ae and their odd bytes to ao; ta, tb
+// are scratch.
+#define LOOKUPSYM(addr, ta, tb, k, ae, ao) \
+	VMOVDQU64  addr, ta;        \
+	VPMOVB2M   ta, k;           \
+	VPERMI2B   Z1, Z0, ta;      \
+	VPSUBB     ta, Z2, k, ta;   \
+	VPSRLW     $8, ta, tb;      \
+	VPADDW     ta, ae, ae;      \
+	VPADDW     tb, ao, ao
+
+// func lutDotSym1AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDotSym1AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z2, Z2, Z2
+	ZEROTILE(0)
+
+luts1chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+
+luts1group:
+	PREFETCHT0 512(SI)
+	LOADHALF
+	LOOKUPSYM((SI), Z4, Z5, K1, Z8, Z9)
+	ADDQ $64, SI
+	ADDQ $128, DX
+	DECQ BX
+	JNZ  luts1group
+	FLUSH(Z8, Z9, 0)
+	TESTQ CX, CX
+	JNZ   luts1chunk
+	VZEROUPPER
+	RET
+
+// func lutDotSym2AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDotSym2AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z2, Z2, Z2
+	ZEROTILE(0)
+	ZEROTILE(256)
+
+luts2chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+luts2group:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	LOADHALF
+	LOOKUPSYM((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUPSYM((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	ADDQ $64, SI
+	ADDQ $128, DX
+	DECQ BX
+	JNZ  luts2group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	TESTQ CX, CX
+	JNZ   luts2chunk
+	VZEROUPPER
+	RET
+
+// func lutDotSym4AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDotSym4AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z2, Z2, Z2
+	ZEROTILE(0)
+	ZEROTILE(256)
+	ZEROTILE(512)
+	ZEROTILE(768)
+
+luts4chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+luts4group:
+	LOADHALF
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	LOOKUPSYM((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUPSYM((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	LOOKUPSYM((SI)(R8*2), Z16, Z17, K3, Z12, Z13)
+	LOOKUPSYM((SI)(R9*1), Z18, Z19, K4, Z14, Z15)
+	ADDQ $64, SI
+	ADDQ $128, DX
+	DECQ BX
+	JNZ  luts4group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	FLUSH(Z12, Z13, 512)
+	FLUSH(Z14, Z15, 768)
+	TESTQ CX, CX
+	JNZ   luts4chunk
+	VZEROUPPER
+	RET
+
+// func lutDotSym8AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDotSym8AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z2, Z2, Z2
+	ZEROTILE(0)
+	ZEROTILE(256)
+	ZEROTILE(512)
+	ZEROTILE(768)
+	ZEROTILE(1024)
+	ZEROTILE(1280)
+	ZEROTILE(1536)
+	ZEROTILE(1792)
+	LEAQ (SI)(R8*4), R11
+
+luts8chunk:
+	CHUNK
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+luts8group:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 512(R11)(R8*1)
+	PREFETCHT0 512(R11)(R8*2)
+	PREFETCHT0 512(R11)(R9*1)
+	LOADHALF
+	LOOKUPSYM((SI), Z4, Z5, K1, Z8, Z9)
+	LOOKUPSYM((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
+	LOOKUPSYM((SI)(R8*2), Z24, Z25, K3, Z12, Z13)
+	LOOKUPSYM((SI)(R9*1), Z26, Z27, K4, Z14, Z15)
+	LOOKUPSYM((R11), Z4, Z5, K5, Z16, Z17)
+	LOOKUPSYM((R11)(R8*1), Z6, Z7, K6, Z18, Z19)
+	LOOKUPSYM((R11)(R8*2), Z24, Z25, K7, Z20, Z21)
+	LOOKUPSYM((R11)(R9*1), Z26, Z27, K1, Z22, Z23)
+	ADDQ $64, SI
+	ADDQ $64, R11
+	ADDQ $128, DX
+	DECQ BX
+	JNZ  luts8group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	FLUSH(Z12, Z13, 512)
+	FLUSH(Z14, Z15, 768)
+	FLUSH(Z16, Z17, 1024)
+	FLUSH(Z18, Z19, 1280)
+	FLUSH(Z20, Z21, 1536)
+	FLUSH(Z22, Z23, 1792)
+	TESTQ CX, CX
+	JNZ   luts8chunk
+	VZEROUPPER
+	RET

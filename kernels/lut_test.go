@@ -318,16 +318,21 @@ func TestLUTBuildExact(t *testing.T) {
 	}
 }
 
-// TestLUTBuildArgs checks, for LUTBuild and LUTBuildSym, that bad group
-// sizes and short slices return ErrLUTArgs without writing.
+// TestLUTBuildArgs checks, for LUTBuild, LUTBuildSym and LUTBuildHalf,
+// that bad group sizes and short slices return ErrLUTArgs without writing.
 func TestLUTBuildArgs(t *testing.T) {
 	x := make([]float32, 10) // 3 groups of 4
 	for _, f := range []struct {
 		name    string
 		build   func(dst []int8, x []float32, d int, cb []float32, inv float32) error
 		entries int // codebook entries given per coordinate
-	}{{"LUTBuild", LUTBuild, 256}, {"LUTBuildSym", LUTBuildSym, 128}} {
-		e := f.entries
+		tab     int // table bytes per group
+	}{
+		{"LUTBuild", LUTBuild, 256, 256},
+		{"LUTBuildSym", LUTBuildSym, 128, 256},
+		{"LUTBuildHalf", LUTBuildHalf, 128, 128},
+	} {
+		e, tab := f.entries, f.tab
 		cases := []struct {
 			name    string
 			dstLen  int
@@ -335,14 +340,15 @@ func TestLUTBuildArgs(t *testing.T) {
 			cbLen   int
 			wantErr bool
 		}{
-			{"ok", 3 * 256, 4, 4 * e, false},
-			{"ok long slices", 3*256 + 7, 4, 4*e + 9, false},
-			{"d=0", 3 * 256, 0, 4 * e, true},
-			{"d=9", 2 * 256, 9, 9 * e, true},
-			{"d=-1", 3 * 256, -1, 4 * e, true},
-			{"short cb", 3 * 256, 4, 4*e - 1, true},
-			{"short dst", 3*256 - 1, 4, 4 * e, true},
-			{"half-size dst", 3 * 128, 4, 4 * e, true},
+			{"ok", 3 * tab, 4, 4 * e, false},
+			{"ok long slices", 3*tab + 7, 4, 4*e + 9, false},
+			{"d=0", 3 * tab, 0, 4 * e, true},
+			{"d=9", 2 * tab, 9, 9 * e, true},
+			{"d=-1", 3 * tab, -1, 4 * e, true},
+			{"short cb", 3 * tab, 4, 4*e - 1, true},
+			{"short dst", 3*tab - 1, 4, 4 * e, true},
+			{"half-size dst", 3 * tab / 2, 4, 4 * e, true},
+			{"nil dst", 0, 4, 4 * e, true},
 		}
 		for _, c := range cases {
 			dst := make([]int8, c.dstLen)
