@@ -22,7 +22,7 @@ type Pool struct {
 	args    Args // the operands of the ForArgs loop in flight
 
 	pending atomic.Int32  // chunks of the loop in flight not yet done by workers
-	next    atomic.Int64  // the next chunk of a balanced loop
+	next    atomic.Int64  // the start of a balanced loop's next chunk
 	parked  atomic.Bool   // the caller sleeps on done
 	done    chan struct{} // wakes the parked caller (buffered, 1)
 }
@@ -50,7 +50,7 @@ type job struct {
 	worker int
 	lo, hi int
 	// chunk > 0 makes it a balanced loop: the workers take chunks of
-	// [0, hi) of this size from next until none is left.
+	// [0, hi), multiples of chunk, from next until none is left.
 	chunk int
 }
 
@@ -177,9 +177,12 @@ func (p *Pool) ForArgs(n, align int, a Args, fn func(a *Args, worker, lo, hi int
 }
 
 // ForArgsBalanced is ForArgs for loops whose chunks may take unequal time
-// (a core shared with other work, rows of different cost): [0,n) is cut
-// into about 4 chunks per thread (multiples of align) that the workers take
-// in turn until none is left, so fn may run several times on one worker.
+// (a core shared with other work, rows of different cost): the workers
+// take chunks of [0,n) in turn until none is left, so fn may run several
+// times on one worker. Chunks shrink as the loop goes (guided scheduling):
+// each is 1/(2·Threads) of what is left, rounded down to a multiple of
+// align but at least align, so the first are long and the last short
+// enough to even out the workers' finishing times.
 func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo, hi int)) {
 	if n <= 0 {
 		return
@@ -188,12 +191,9 @@ func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo
 		p.ForArgs(n, align, a, fn)
 		return
 	}
-	align = max(align, 1)
-	blocks := (n + align - 1) / align
-	per := (blocks + 4*p.threads - 1) / (4 * p.threads)
 	p.args = a
 	p.next.Store(0)
-	j := job{afn: fn, hi: n, chunk: per * align}
+	j := job{afn: fn, hi: n, chunk: max(align, 1)}
 	p.pending.Store(int32(p.threads - 1))
 	for i, w := range p.workers {
 		w.job = j
@@ -216,12 +216,18 @@ func (p *Pool) runJob(j job) {
 		}
 		return
 	}
+	div := 2 * int64(p.threads)
 	for {
-		lo := int(p.next.Add(1)-1) * j.chunk
-		if lo >= j.hi {
+		lo := p.next.Load()
+		left := int64(j.hi) - lo
+		if left <= 0 {
 			return
 		}
-		j.afn(&p.args, j.worker, lo, min(lo+j.chunk, j.hi))
+		size := max(left/div/int64(j.chunk), 1) * int64(j.chunk)
+		if !p.next.CompareAndSwap(lo, lo+size) {
+			continue
+		}
+		j.afn(&p.args, j.worker, int(lo), int(min(lo+size, int64(j.hi))))
 	}
 }
 
