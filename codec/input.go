@@ -41,14 +41,30 @@ func (in *Input) PrepareTable(e *Encoded, x []float32) (int, error) {
 	if len(x) != e.Cols {
 		return 0, fmt.Errorf("prepare input: %d values, want %d: %w", len(x), e.Cols, ErrInvalid)
 	}
-	n := e.RotatedLen()
-	if cap(in.xr) < n {
-		in.xr = make([]float32, n)
-	}
-	in.xr = in.xr[:n]
+	in.xr = growF32(in.xr, e.RotatedLen())
 	if err := e.RotateInput(in.xr, x); err != nil {
 		return 0, err
 	}
+	return in.finish(e, x), nil
+}
+
+// PrepareTableFrom is PrepareTable for a matrix e that SharesRotation with
+// the matrix src was prepared for (of another codec, say): it takes the
+// rotated vector from src instead of rotating the input again. src is not
+// changed and may be used concurrently with in.
+func (in *Input) PrepareTableFrom(e *Encoded, src *Input) (int, error) {
+	in.e, in.x, in.q, in.lq = nil, nil, false, false
+	if src.e == nil || !e.SharesRotation(src.e) {
+		return 0, fmt.Errorf("prepare input: source prepared for a matrix of another rotation: %w", ErrInvalid)
+	}
+	in.xr = growF32(in.xr, len(src.xr))
+	copy(in.xr, src.xr)
+	return in.finish(e, src.x), nil
+}
+
+// finish completes PrepareTable once in.xr holds the rotated x: the int8
+// quantization or the LUT table's setup. It returns the table's groups.
+func (in *Input) finish(e *Encoded, x []float32) int {
 	st := e.state.Load()
 	if st.c.impl.stages != nil && useVNNI && !forceRef {
 		in.q = in.xq.set(in.xr)
@@ -58,13 +74,20 @@ func (in *Input) PrepareTable(e *Encoded, x []float32) (int, error) {
 		groups, in.lq = in.lt.setup(st.c.impl.lut, in.xr)
 	}
 	in.e, in.x = e, x
-	return groups, nil
+	return groups
+}
+
+func growF32(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
 
 // BuildTable builds groups [lo, hi) of the product table after
 // PrepareTable; calls on disjoint ranges may run concurrently.
 func (in *Input) BuildTable(lo, hi int) {
-	if in.lq && lo >= 0 && lo <= hi && hi*256 <= len(in.lt.t) {
+	if in.lq && lo >= 0 && lo <= hi && hi*lutHalf <= len(in.lt.t) {
 		in.lt.fill(lo, hi)
 	}
 }
@@ -105,11 +128,18 @@ func (e *Encoded) DotRowsInput(dst []float32, in *Input, lo, hi int) error {
 // applied to one vector (a layer's q, k and v projections) the same
 // rotation seed lets a runtime prepare that vector once.
 func (e *Encoded) SharesInput(o *Encoded) bool {
+	return e.Codec == o.Codec && e.SharesRotation(o)
+}
+
+// SharesRotation reports whether e and o rotate their inputs alike (same
+// columns and rotation), so that an input prepared for o gives
+// PrepareTableFrom the rotated vector for e even where the codecs differ.
+func (e *Encoded) SharesRotation(o *Encoded) bool {
 	if e.Validate() != nil || o.Validate() != nil {
 		return false
 	}
 	p, q := e.Params, o.Params
-	return e.Codec == o.Codec && e.Cols == o.Cols && p.Rotation == q.Rotation && p.Seed == q.Seed && p.RotBlock == q.RotBlock
+	return e.Cols == o.Cols && e.RotatedLen() == o.RotatedLen() && p.Rotation == q.Rotation && p.Seed == q.Seed && p.RotBlock == q.RotBlock
 }
 
 // HasOutliers reports whether e has a sparse outlier table, whose share of

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"errors"
 	"math"
 	"sync"
 	"testing"
@@ -186,5 +187,60 @@ func TestFastOutliersMatchReference(t *testing.T) {
 		if fast[0] != 0 || fast[2] != 0 {
 			t.Fatalf("%s: rows before lo written", name)
 		}
+	}
+}
+
+// TestPrepareTableFrom: an input prepared from another codec's input of
+// the same rotation gives the products of one prepared directly, bit for
+// bit; one of another rotation is refused.
+func TestPrepareTableFrom(t *testing.T) {
+	const rows, cols = 70, 300
+	x := gaussian(cols, 12)
+	enc := func(name string, seed uint64) *Encoded {
+		c, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := c.Encode(gaussian(rows*cols, 11), rows, cols, nil, Params{Seed: seed, OutlierFrac: 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	src := enc("lut2", 5)
+	var sin Input
+	if err := sin.Prepare(src, x); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lut4", "lut1p6", "lut2", "vq2"} {
+		e := enc(name, 5)
+		var direct, from Input
+		if err := direct.Prepare(e, x); err != nil {
+			t.Fatal(err)
+		}
+		n, err := from.PrepareTableFrom(e, &sin)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		from.BuildTable(0, n)
+		want, got := make([]float32, rows), make([]float32, rows)
+		if err := e.DotRowsInput(want, &direct, 0, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.DotRowsInput(got, &from, 0, rows); err != nil {
+			t.Fatal(err)
+		}
+		for r := range rows {
+			if math.Float32bits(got[r]) != math.Float32bits(want[r]) {
+				t.Fatalf("%s row %d: %v from lut2's rotation, %v prepared directly", name, r, got[r], want[r])
+			}
+		}
+	}
+	var in Input
+	if _, err := in.PrepareTableFrom(enc("lut4", 6), &sin); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("another seed: %v, want ErrInvalid", err)
+	}
+	if _, err := in.PrepareTableFrom(src, &Input{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unprepared source: %v, want ErrInvalid", err)
 	}
 }

@@ -175,19 +175,8 @@ func (m *Encoded) prepare(p *kernels.Pool, x []float32) *codec.Input {
 // input in was prepared with (for m or a matrix m SharesInput with).
 func (m *Encoded) dots(p *kernels.Pool, in *codec.Input, dst, x []float32, off, rows int) {
 	m.cur = in
-	p.ForArgsBalanced(rows, m.chunkAlign(rows, p.Threads()), kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
+	p.ForArgsBalanced(rows, m.align, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
 	m.cur = nil
-}
-
-// chunkAlign is the row granularity of the chunks of a matrix-vector
-// product over rows rows: m.align, or for LUT tiles about two chunks per
-// thread of 2 to 8 tiles, so that each pass of the kernel over the product
-// table serves up to 8 tiles.
-func (m *Encoded) chunkAlign(rows, threads int) int {
-	if m.align < 128 {
-		return m.align
-	}
-	return 64 * min(8, max(2, (rows+63)/64/(2*threads)))
 }
 
 // encTableChunk builds one worker's groups of the prepared input's table.
@@ -197,12 +186,14 @@ func encTableChunk(a *kernels.Args, _, lo, hi int) {
 
 // MatMulShared computes dsts[i] = ls[i]·x for matrices that all take the
 // same n input vectors x (a layer's q, k and v projections). For one
-// vector at a time, encoded matrices that share their input transform with
-// the first encoded one (codec.Encoded.SharesInput: the converter gives
-// them one rotation seed) use the input it prepared — for the LUT codecs
-// that is the product table, the bulk of the preparation — and their rows
-// are split over the workers as one loop. Every other matrix, and every
-// batch large enough for the batched product, runs its own MatMul.
+// vector at a time, the encoded matrices that rotate their input like the
+// first encoded one (codec.Encoded.SharesRotation: the converter gives
+// them one rotation seed) rotate it once; those of one codec share the
+// prepared input (for the LUT codecs the product table, the bulk of the
+// preparation), the tables of all their codecs are built in one parallel
+// loop, and their rows are split over the workers as one loop. Every other
+// matrix, and every batch large enough for the batched product, runs its
+// own MatMul.
 func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n int) {
 	var lead *Encoded
 	for _, l := range ls {
@@ -223,7 +214,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 	*g = sharedGroup{}
 	for i, l := range ls {
 		m, ok := l.(*Encoded)
-		if ok && (m == lead || m.enc.SharesInput(lead.enc)) && g.k < len(g.ms) {
+		if ok && n < m.batch && (m == lead || m.enc.SharesRotation(lead.enc)) && g.k < len(g.ms) {
 			g.ms[g.k], g.idx[g.k] = m, i
 			g.off[g.k+1] = g.off[g.k] + (m.enc.Rows+63)/64*64 // tile-aligned spans
 			g.k++
@@ -231,30 +222,84 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 		}
 		l.MatMul(p, dsts[i], x, n)
 	}
+	total, align := g.off[g.k], 1
+	for j := range g.k {
+		align = max(align, g.ms[j].align)
+	}
 	cols := lead.enc.Cols
 	for t := range n {
-		xt := x[t*cols : (t+1)*cols]
-		g.in = lead.prepare(p, xt)
+		g.prepare(x[t*cols : (t+1)*cols])
+		if g.groups[g.nin] > 0 {
+			p.ForArgsBalanced(g.groups[g.nin], 32, kernels.Args{Obj: g}, sharedTableChunk)
+		}
 		for j := range g.k {
 			rows := g.ms[j].enc.Rows
 			g.dst[j] = dsts[g.idx[j]][t*rows : (t+1)*rows]
 		}
-		total := g.off[g.k]
-		p.ForArgsBalanced(total, lead.chunkAlign(total, p.Threads()), kernels.Args{Obj: g}, sharedChunk)
-		inputPool.Put(g.in)
+		p.ForArgsBalanced(total, align, kernels.Args{Obj: g}, sharedChunk)
+		for _, in := range g.ins[:g.nin] {
+			inputPool.Put(in)
+		}
 	}
 	*g = sharedGroup{} // drop the references
 }
 
 // sharedGroup is MatMulShared's loop over the rows of several matrices,
-// laid end to end in spans padded to whole 64-row tiles.
+// laid end to end in spans padded to whole 64-row tiles, and over the
+// product tables of their prepared inputs, laid end to end likewise.
 type sharedGroup struct {
-	in  *codec.Input
-	k   int
-	ms  [4]*Encoded
-	idx [4]int       // index into MatMulShared's ls
-	dst [4][]float32 // the current vector's outputs
-	off [5]int       // span starts
+	k      int
+	ms     [4]*Encoded
+	idx    [4]int       // index into MatMulShared's ls
+	dst    [4][]float32 // the current vector's outputs
+	off    [5]int       // span starts
+	in     [4]int       // the prepared input of each matrix: ins[in[j]]
+	nin    int
+	ins    [4]*codec.Input // one per codec
+	owner  [4]int          // a matrix each input was prepared for
+	groups [5]int          // table group starts per prepared input
+}
+
+// prepare rotates x once for the group's matrices and sets up one input
+// per codec (the first matrix's, then copies of its rotation), leaving
+// their tables to build.
+func (g *sharedGroup) prepare(x []float32) {
+	g.nin = 0
+	for j, m := range g.ms[:g.k] {
+		g.in[j] = -1
+		for i := range g.nin {
+			if m.enc.SharesInput(g.ms[g.owner[i]].enc) {
+				g.in[j] = i
+				break
+			}
+		}
+		if g.in[j] >= 0 {
+			continue
+		}
+		in := inputPool.Get().(*codec.Input)
+		// lengths and rotations match by construction
+		var groups int
+		if g.nin == 0 {
+			groups, _ = in.PrepareTable(m.enc, x)
+		} else {
+			groups, _ = in.PrepareTableFrom(m.enc, g.ins[0])
+		}
+		g.in[j], g.ins[g.nin], g.owner[g.nin] = g.nin, in, j
+		g.groups[g.nin+1] = g.groups[g.nin] + groups
+		g.nin++
+	}
+}
+
+// sharedTableChunk builds the table groups [lo, hi) of a sharedGroup's
+// prepared inputs, laid end to end.
+func sharedTableChunk(a *kernels.Args, _, lo, hi int) {
+	g := a.Obj.(*sharedGroup)
+	for i := range g.nin {
+		g0, g1 := max(lo, g.groups[i])-g.groups[i], min(hi, g.groups[i+1])-g.groups[i]
+		if g0 < g1 {
+			g.ins[i].BuildTable(g0, g1)
+		}
+	}
 }
 
 // sharedChunk computes the rows [lo, hi) of the spans of a sharedGroup.
@@ -264,7 +309,7 @@ func sharedChunk(a *kernels.Args, _, lo, hi int) {
 		r0, r1 := max(lo, g.off[j])-g.off[j], min(hi, g.off[j+1])-g.off[j]
 		r1 = min(r1, g.ms[j].enc.Rows)
 		if r0 < r1 {
-			_ = g.ms[j].enc.DotRowsInput(g.dst[j], g.in, r0, r1) // shapes match by construction
+			_ = g.ms[j].enc.DotRowsInput(g.dst[j], g.ins[g.in[j]], r0, r1) // shapes match by construction
 		}
 	}
 }

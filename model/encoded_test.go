@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -121,10 +122,19 @@ func TestMatMulShared(t *testing.T) {
 		}
 		return w
 	}
-	for _, name := range []string{"lut2", "vq2"} {
-		c, _ := codec.Lookup(name)
+	// matrices 0-2 share a rotation seed, matrix 3 has another; mixed
+	// codecs share the rotation, equal ones the prepared input
+	for _, names := range [][4]string{
+		{"lut2", "lut2", "lut2", "lut2"},
+		{"vq2", "vq2", "vq2", "vq2"},
+		{"lut2", "lut4", "lut4", "lut2"},
+		{"lut1p6", "lut2", "lut1p6", "lut4"},
+		{"lut2", "vq2", "lut4", "q8"},
+	} {
+		name := fmt.Sprint(names)
 		var ls []Linear
 		for i, rows := range []int{130, 64, 64, 40} {
+			c, _ := codec.Lookup(names[i])
 			seed := uint64(7)
 			if i == 3 {
 				seed = 8
@@ -141,8 +151,9 @@ func TestMatMulShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		ls = append(ls, d)
-		if !ls[1].(*Encoded).Codec().SharesInput(ls[0].(*Encoded).Codec()) || ls[3].(*Encoded).Codec().SharesInput(ls[0].(*Encoded).Codec()) {
-			t.Fatal("SharesInput does not follow the seeds")
+		e0, e1, e3 := ls[0].(*Encoded).Codec(), ls[1].(*Encoded).Codec(), ls[3].(*Encoded).Codec()
+		if !e1.SharesRotation(e0) || e3.SharesRotation(e0) || e1.SharesInput(e0) != (names[0] == names[1]) {
+			t.Fatal("SharesRotation / SharesInput do not follow the seeds and codecs")
 		}
 		for _, n := range []int{1, 3, encBatchMin} {
 			x := gauss(n * cols)
