@@ -10,11 +10,12 @@ import (
 // The LUT codecs' matrix-vector product (T-MAC style). For the rotated
 // input xr the table T[g][j] = Σ_i xr[g·d+i]·c_j[i] is built once, scaled
 // by inv = 127/(max_g ‖xr_g‖ · max_j ‖c_j‖) — so that no entry can exceed
-// 127 in magnitude — and rounded to int8 (kernels.LUTBuildSym: the
-// codebooks are sign-symmetric, so the second half of each group's table
-// is the negated first); row r's product is then dd_r/inv ·
-// Σ_g T[g][code(r, g)], the sum exact in int32 (kernels.LUTDot, 64 rows
-// per 64-byte load of codes).
+// 127 in magnitude — and rounded to int8. The codebooks are
+// sign-symmetric (entry j+128 = −entry j), so only each group's first 128
+// entries are stored (kernels.LUTBuildHalf) and a code with bit 7 set
+// looks up the negated entry. Row r's product is then dd_r/inv ·
+// Σ_g T[g][code(r, g)], the sum exact in int32 (kernels.LUTDotSym, 64 rows
+// per 64-byte load of codes), scaled by kernels.LUTScaleRows.
 //
 // Against the reference (Σ decoded·xr in float32) it differs by the
 // rounding of the table: at most 1/2 per entry (1 where the fast builder's
@@ -22,6 +23,10 @@ import (
 // plus float rounding, and in practice ≈ dd·√G/(√12·inv). For
 // Gaussian-like rotated inputs the relative error of a product is ≈ 1%,
 // against the ≈ 30% (√NMSE) of the 2-bit weights themselves.
+
+// lutHalf is the number of table entries stored per group: the first
+// half of the codebook.
+const lutHalf = 128
 
 // lutTable is one input's product table.
 type lutTable struct {
@@ -53,10 +58,10 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	if m != m || math.IsInf(float64(m), 0) {
 		return 0, false
 	}
-	if cap(t.t) < groups*256 {
-		t.t = make([]int8, groups*256)
+	if cap(t.t) < groups*lutHalf {
+		t.t = make([]int8, groups*lutHalf)
 	}
-	t.t = t.t[:groups*256]
+	t.t = t.t[:groups*lutHalf]
 	t.scale = 0
 	if bound := math.Sqrt(float64(m)) * s.maxN * (1 + 1e-4); bound > 0 && !math.IsInf(127/bound, 0) {
 		t.inv = float32(127 / bound)
@@ -114,12 +119,12 @@ func maxGroupNorm2(xr []float32, d int) float32 {
 // ranges may be filled concurrently.
 func (t *lutTable) fill(lo, hi int) {
 	if t.inv == 0 {
-		clear(t.t[lo*256 : hi*256])
+		clear(t.t[lo*lutHalf : hi*lutHalf])
 		return
 	}
 	d := t.s.d
-	// Sizes match by construction: LUTBuildSym cannot fail.
-	_ = kernels.LUTBuildSym(t.t[lo*256:hi*256], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
+	// Sizes match by construction: LUTBuildHalf cannot fail.
+	_ = kernels.LUTBuildHalf(t.t[lo*lutHalf:hi*lutHalf], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
 }
 
 // lutBatch is the number of tiles per kernel call (the int32 sums live on
@@ -135,12 +140,11 @@ func (e *Encoded) lutDotRows(st *decodeState, dst, x []float32, t *lutTable, lo,
 	var acc [lutBatch * lutTile]int32
 	for t0 := lo / lutTile; t0*lutTile < hi; t0 += lutBatch {
 		nt := min(lutBatch, lutTiles(hi)-t0)
-		// The blob and table sizes were validated: LUTDot cannot fail.
-		_ = kernels.LUTDot(acc[:nt*lutTile], codes[t0*groups*lutTile:(t0+nt)*groups*lutTile], nt, groups, t.t)
+		// The blob and table sizes were validated: LUTDotSym and
+		// LUTScaleRows cannot fail.
+		_ = kernels.LUTDotSym(acc[:nt*lutTile], codes[t0*groups*lutTile:(t0+nt)*groups*lutTile], nt, groups, t.t)
 		r0, r1 := max(lo, t0*lutTile), min(hi, (t0+nt)*lutTile)
-		for r := r0; r < r1; r++ {
-			dst[r] = rowScale(scales, r) * (t.scale * float32(acc[r-t0*lutTile]))
-		}
+		_ = kernels.LUTScaleRows(dst[r0:r1], acc[r0-t0*lutTile:r1-t0*lutTile], scales[2*r0:2*r1], 1.0/32, t.scale)
 	}
 	st.outs.addDots(dst, x, lo, hi)
 }
