@@ -20,9 +20,10 @@ import (
 // write 0, decoders ignore them).
 //
 // The layout is the matrix-vector kernel's: for an input x the kernel
-// builds once the int8 table T[g][j] ≈ x_g·c_j (kernels.LUTBuild), and one
-// 64-byte load then gives the 64 rows of a tile the byte whose table entry
-// they add (kernels.LUTDot) — one lookup per d weights, no decoding.
+// builds once the int8 table T[g][j] ≈ x_g·c_j (kernels.LUTBuildHalf: its
+// first 128 entries, the codebooks being sign-symmetric), and one 64-byte
+// load then gives the 64 rows of a tile the byte whose table entry they add
+// (kernels.LUTDotSym) — one lookup per d weights, no decoding.
 
 // lutTile is the number of rows per code tile.
 const lutTile = 64
@@ -34,7 +35,7 @@ type lutSpec struct {
 	bookF  []float32 // book as float32
 	cbT    []float32 // book transposed: [i·256+j]
 	ccT    []float32 // squares of cbT's values
-	cbHalf []float32 // entries 0..127 transposed, for kernels.LUTBuildSym: [i·128+j]
+	cbHalf []float32 // entries 0..127 transposed, for kernels.LUTBuildHalf: [i·128+j]
 	maxN   float64   // largest entry norm
 }
 

@@ -138,6 +138,7 @@ func (e *Encoded) lutDotRows(st *decodeState, dst, x []float32, t *lutTable, lo,
 	groups := lutGroups(e.RotatedLen(), s.d)
 	codes, scales := e.Blobs["codes"], e.Blobs["scales"]
 	var acc [lutBatch * lutTile]int32
+	st.outs.prefetch(lo, hi)
 	for t0 := lo / lutTile; t0*lutTile < hi; t0 += lutBatch {
 		nt := min(lutBatch, lutTiles(hi)-t0)
 		// The blob and table sizes were validated: LUTDotSym and
