@@ -17,15 +17,14 @@
 //
 // Single-token attention over an F16 KV cache reads it in place: ScoresF16
 // (q·k, 16 keys per register tree) and AccumF16 (Σ p·v), attnf16_amd64.s.
-// The lookup-table codecs' products use LUTBuild / LUTBuildSym (the int8
-// table of an input times every codebook entry; Sym for sign-symmetric
-// codebooks at half the work) and LUTDot (exact int32 sums of table
-// lookups over 64-row tiles, two VPERMI2B per 64 codes), lut_amd64.s. For
-// sign-symmetric codebooks (entry k+128 = −entry k) LUTBuildHalf writes
-// only the first half of each table (128 bytes per group) and LUTDotSym
-// sums from it, one VPERMI2B and a masked negation per 64 codes;
-// LUTScaleRows turns a tile's int32 sums into floats with F16 row scales,
-// bit-identical to its reference (lutscale_amd64.s).
+// The lookup-table codecs' products use sign-symmetric codebooks (entry
+// k+128 = −entry k): LUTBuildHalf writes the int8 table of an input times
+// the first 128 codebook entries (128 bytes per group; entries within 1 of
+// the reference, FMA against rounded products) and LUTDotSym sums table
+// lookups over 64-row tiles exactly in int32, one VPERMI2B and a masked
+// negation per 64 codes (lut_amd64.s); LUTScaleRows turns a tile's int32
+// sums into floats with F16 row scales, bit-identical to its reference
+// (lutscale_amd64.s).
 //
 // The Pool splits loops over persistent workers: ForArgs in one chunk per
 // thread, ForArgsBalanced in about four per thread taken in turn. Hand-offs

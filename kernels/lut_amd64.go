@@ -4,122 +4,34 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// haveLUTAsm reports whether LUTBuild, LUTBuildSym, LUTBuildHalf, LUTDot
-// and LUTDotSym run their assembly kernels: true when the CPU and the OS support AVX-512 F, BW and
-// VBMI.
+// haveLUTAsm reports whether LUTBuildHalf and LUTDotSym run their assembly
+// kernels: true when the CPU and the OS support AVX-512 F, BW and VBMI.
 var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
-// lutBuild is LUTBuild after the argument checks (len(dst) == G·256,
-// len(cb) == d·256).
-func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildWith(lutBuildAVX512, lutBuildGo, 256, dst, x, d, cb, inv)
-}
-
-// lutBuildSym is LUTBuildSym after the argument checks (len(dst) == G·256,
-// len(cb) == d·128).
-func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildWith(lutBuildSymAVX512, lutBuildSymGo, 256, dst, x, d, cb, inv)
-}
-
 // lutBuildHalf is LUTBuildHalf after the argument checks (len(dst) ==
-// G·128, len(cb) == d·128).
+// G·128, len(cb) == d·128): the assembly kernel over the whole groups and
+// the reference for a partial last group (the reference alone without the
+// CPU features).
 func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildWith(lutBuildHalfAVX512, lutBuildHalfGo, 128, dst, x, d, cb, inv)
-}
-
-// lutBuildWith runs the assembly kernel asm over the whole groups and the
-// reference ref for a partial last group (ref alone without the CPU
-// features); tab is the table size per group in bytes.
-func lutBuildWith(asm func(dst *int8, x *float32, G, d int, cb *float32, inv float32),
-	ref func(dst []int8, x []float32, d int, cb []float32, inv float32),
-	tab int, dst []int8, x []float32, d int, cb []float32, inv float32) {
 	if !haveLUTAsm {
-		ref(dst, x, d, cb, inv)
+		lutBuildHalfGo(dst, x, d, cb, inv)
 		return
 	}
 	full := len(x) / d
 	if full > 0 {
-		asm(&dst[0], &x[0], full, d, &cb[0], inv)
+		lutBuildHalfAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
 	}
 	if full*d < len(x) {
-		ref(dst[full*tab:], x[full*d:], d, cb, inv)
+		lutBuildHalfGo(dst[full*128:], x[full*d:], d, cb, inv)
 	}
 }
 
-// lutDot is LUTDot after the argument checks (nt, G > 0, slices of exactly
-// the needed lengths): eight tiles per pass over the groups while eight
-// remain, then four, two and one.
-func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
-	if !haveLUTAsm {
-		lutDotGo(out, codes, nt, G, table)
-		return
-	}
-	tile := G * LUTTileRows
-	t := 0
-	for ; t+8 <= nt; t += 8 {
-		lutDot8AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
-	}
-	for ; t+4 <= nt; t += 4 {
-		lutDot4AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
-	}
-	for ; t+2 <= nt; t += 2 {
-		lutDot2AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
-	}
-	if t < nt {
-		lutDot1AVX512(&out[t*LUTTileRows], &codes[t*tile], &table[0], G)
-	}
-}
-
-// lutBuildAVX512 writes the table of G whole groups of d inputs at x (G > 0,
-// 1 ≤ d ≤ 8): per group the d inputs times inv broadcast, then for each of
-// the 256 entries in 16-lane chunks a product with codebook row 0 and fused
-// multiply-adds with rows 1..d-1 (cb[i*256+j]), clamped to [-128, 127]
-// (NaN to -128), converted half to even and narrowed to bytes at
-// dst[g*256+j].
-//
-//go:noescape
-func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-
-// lutBuildSymAVX512 is lutBuildAVX512 for a sign-symmetric codebook half
-// (cb[i*128+j], j < 128): per group the 128 first-half entries in 8 chunks
-// of 16 lanes, narrowed to bytes at dst[g*256+j] as lutBuildAVX512 does,
-// and their saturating negations (VPSUBSB from zero) at dst[g*256+128+j].
-//
-//go:noescape
-func lutBuildSymAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-
-// lutDot1AVX512 sets out[i] = Σ_{g<G} table[g*256+codes[g*64+i]] for i < 64
-// (G > 0): per group the four 64-byte quarters of the table XORed with 0x80
-// (entry + 128 as an unsigned byte), two VPERMI2B lookups (entries 0-127
-// and 128-255) blended on the code's bit 7, the looked-up bytes' 16-bit
-// words and their high bytes summed in int16 lanes, and every 128 groups
-// the even and odd rows' sums separated, put in row order and added,
-// widened, to the int32 sums, which start at −128·G to remove the bias
-// (each 16-bit sum is at most 128·255 < 2¹⁵).
-//
-//go:noescape
-func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
-
-// lutDot2AVX512 is lutDot1AVX512 for two tiles (codes of tile 1 at
-// codes+G·64, sums at out+64) sharing each group's table loads.
-//
-//go:noescape
-func lutDot2AVX512(out *int32, codes *byte, table *int8, G int)
-
-// lutDot4AVX512 is lutDot1AVX512 for four consecutive tiles sharing each
-// group's table loads.
-//
-//go:noescape
-func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)
-
-// lutDot8AVX512 is lutDot1AVX512 for eight consecutive tiles sharing each
-// group's table loads.
-//
-//go:noescape
-func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)
-
-// lutBuildHalfAVX512 is lutBuildSymAVX512 without the negated half: per
-// group the 128 entries narrowed to bytes at dst[g*128+j].
+// lutBuildHalfAVX512 writes the table of G whole groups of d inputs at x
+// (G > 0, 1 ≤ d ≤ 8): per group the d inputs times inv broadcast, then for
+// the 128 entries in 8 chunks of 16 lanes a product with codebook row 0 and
+// fused multiply-adds with rows 1..d-1 (cb[i*128+j]), clamped to
+// [-128, 127] (NaN to -128), converted half to even and narrowed to bytes
+// at dst[g*128+j].
 //
 //go:noescape
 func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
@@ -153,7 +65,11 @@ func lutDotSym(out []int32, codes []byte, nt, G int, half []int8) {
 // half table XORed with 0x80 (entry + 128 as an unsigned byte), one
 // VPERMI2B lookup of the code's low 7 bits, and for the codes with bit 7
 // set the biased byte u replaced by 0 − u (the bias of the wrapped
-// negation); then the sums as lutDot1AVX512 forms them.
+// negation); the looked-up bytes' 16-bit words and their high bytes summed
+// in int16 lanes, and every 128 groups the even and odd rows' sums
+// separated, put in row order and added, widened, to the int32 sums, which
+// start at −128·G to remove the bias (each 16-bit sum is at most
+// 128·255 < 2¹⁵).
 //
 //go:noescape
 func lutDotSym1AVX512(out *int32, codes *byte, table *int8, G int)

@@ -2,6 +2,94 @@
 
 #include "textflag.h"
 
+// lutPackIdx is the VPERMD order that undoes the lane interleave of
+// VPACKSSDW/VPACKSSWB: after packing four vectors of 16 int32 the dword
+// holding entries 4k..4k+3 is at 4·(k mod 4) + k/4.
+DATA lutPackIdx<>+0(SB)/8, $0x0000000400000000
+DATA lutPackIdx<>+8(SB)/8, $0x0000000c00000008
+DATA lutPackIdx<>+16(SB)/8, $0x0000000500000001
+DATA lutPackIdx<>+24(SB)/8, $0x0000000d00000009
+DATA lutPackIdx<>+32(SB)/8, $0x0000000600000002
+DATA lutPackIdx<>+40(SB)/8, $0x0000000e0000000a
+DATA lutPackIdx<>+48(SB)/8, $0x0000000700000003
+DATA lutPackIdx<>+56(SB)/8, $0x0000000f0000000b
+GLOBL lutPackIdx<>(SB), RODATA|NOPTR, $64
+
+// NARROW4 turns the 64 floats of a, b, c, d (entries 0-15, 16-31, 32-47,
+// 48-63) into bytes at off(DI): VMINPS with 127 first and the value second
+// returns the value when it is NaN, which VCVTPS2DQ (half to even) then maps
+// to 0x80000000 as it does everything below -2³¹, so NaN and large negative
+// values give -128 and large positive ones 127; the signed-saturating packs
+// clamp the rest to [-128, 127], and VPERMD (order Z28) restores the entry
+// order.
+#define NARROW4(a, b, c, d, off) \
+	VMINPS    a, Z30, a;  \
+	VMINPS    b, Z30, b;  \
+	VMINPS    c, Z30, c;  \
+	VMINPS    d, Z30, d;  \
+	VCVTPS2DQ a, a;       \
+	VCVTPS2DQ b, b;       \
+	VCVTPS2DQ c, c;       \
+	VCVTPS2DQ d, d;       \
+	VPACKSSDW b, a, a;    \
+	VPACKSSDW d, c, c;    \
+	VPACKSSWB c, a, a;    \
+	VPERMD    a, Z28, a;  \
+	VMOVDQU64 a, off(DI)
+
+// CHUNKS8 applies op with the memory operand 64·c(base) and Z16 to the
+// accumulators Zc for c < 8 (the 128 first-half entries of one group).
+#define CHUNKS8(op, base) \
+	op 0(base), Z16, Z0;   \
+	op 64(base), Z16, Z1;  \
+	op 128(base), Z16, Z2; \
+	op 192(base), Z16, Z3; \
+	op 256(base), Z16, Z4; \
+	op 320(base), Z16, Z5; \
+	op 384(base), Z16, Z6; \
+	op 448(base), Z16, Z7
+
+// func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         G+16(FP), CX
+	MOVQ         d+24(FP), R8
+	MOVQ         cb+32(FP), DX
+	VBROADCASTSS inv+40(FP), Z31
+	VMOVDQU64    lutPackIdx<>+0(SB), Z28
+	MOVL         $0x42fe0000, AX // 127.0
+	VPBROADCASTD AX, Z30
+
+luthgroup:
+	VBROADCASTSS (SI), Z16
+	VMULPS       Z31, Z16, Z16
+	CHUNKS8(VMULPS, DX)
+	MOVQ         DX, R10
+	LEAQ         4(SI), R11
+	MOVQ         R8, BX
+	DECQ         BX
+	JZ           luthnarrow
+
+luthcoord:
+	ADDQ         $512, R10
+	VBROADCASTSS (R11), Z16
+	VMULPS       Z31, Z16, Z16
+	ADDQ         $4, R11
+	CHUNKS8(VFMADD231PS, R10)
+	DECQ         BX
+	JNZ          luthcoord
+
+luthnarrow:
+	NARROW4(Z0, Z1, Z2, Z3, 0)
+	NARROW4(Z4, Z5, Z6, Z7, 64)
+	ADDQ         $128, DI
+	LEAQ         (SI)(R8*4), SI
+	DECQ         CX
+	JNZ          luthgroup
+	VZEROUPPER
+	RET
+
 // lutRowIdx holds the two VPERMI2W word indices that interleave a tile's
 // even-row sums (table 0, words 0-31) and odd-row sums (table 1, words
 // 32-63) into row order: rows 0-31, then rows 32-63.
@@ -23,14 +111,18 @@ DATA lutRowIdx<>+112(SB)/8, $0x003d001d003c001c
 DATA lutRowIdx<>+120(SB)/8, $0x003f001f003e001e
 GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 
-// The LUTDot kernels look entries up biased, u = entry XOR 0x80 = entry+128
-// as an unsigned byte, so that a lookup's 32 words are u_odd·256 + u_even:
-// per tile they add the words (mod 2¹⁶) into ae and the words' high bytes
-// (u_odd) into ao. Every 128 groups (a chunk) ae − 256·ao is Σ u_even, and
-// both sums lie in [0, 128·255], so they widen exactly to the int32 sums,
-// which start at −128·G to remove the bias.
+// The LUTDotSym kernels read the first halves of sign-symmetric tables,
+// 128 bytes per group, and look entries up biased, u = e XOR 0x80 = e+128
+// as an unsigned byte: the biased byte of int8(−e) is 0 − u (mod 256), so
+// one VPERMI2B of the code's low 7 bits and a subtraction from zero under
+// the mask of the codes' bit 7 give the biased entry of every code (e =
+// −128, u = 0, stays −128: the wrap). A lookup's 32 words are then
+// u_odd·256 + u_even: per tile the kernels add the words (mod 2¹⁶) into ae
+// and the words' high bytes (u_odd) into ao. Every 128 groups (a chunk)
+// ae − 256·ao is Σ u_even, and both sums lie in [0, 128·255], so they widen
+// exactly to the int32 sums, which start at −128·G to remove the bias.
 
-// LUTCONST loads the constants of the LUTDot kernels (after LUTARGS): Z30
+// LUTCONST loads the constants of the LUTDotSym kernels (after LUTARGS): Z30
 // the bias bytes 0x80, Z31 the int32 −128·G, Z28, Z29 the row-order word
 // indices.
 #define LUTCONST \
@@ -47,28 +139,6 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	VMOVDQU32 Z31, off+64(DI);  \
 	VMOVDQU32 Z31, off+128(DI); \
 	VMOVDQU32 Z31, off+192(DI)
-
-// LOADTABLE loads the group's 256-entry table at DX, biased, into Z0-Z3.
-#define LOADTABLE \
-	VPXORD (DX), Z30, Z0;    \
-	VPXORD 64(DX), Z30, Z1;  \
-	VPXORD 128(DX), Z30, Z2; \
-	VPXORD 192(DX), Z30, Z3
-
-// LOOKUP looks the 64 codes at addr up in the table Z0-Z3 (entries 0-127
-// from Z0:Z1 and 128-255 from Z2:Z3, chosen by the code's bit 7 in k) and
-// adds the biased entries' words to ae and their odd bytes to ao; ta, tb
-// are scratch.
-#define LOOKUP(addr, ta, tb, k, ae, ao) \
-	VMOVDQU64  addr, ta;        \
-	VMOVDQU64  addr, tb;        \
-	VPMOVB2M   ta, k;           \
-	VPERMI2B   Z1, Z0, ta;      \
-	VPERMI2B   Z3, Z2, tb;      \
-	VPBLENDMB  tb, ta, k, ta;   \
-	VPSRLW     $8, ta, tb;      \
-	VPADDW     ta, ae, ae;      \
-	VPADDW     tb, ao, ao
 
 // FLUSH turns ae into the even rows' sums (ae − 256·ao) and adds them and
 // the odd rows' sums ao in row order, widened to int32, to the tile's 64
@@ -117,386 +187,6 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 // The kernels prefetch each tile's codes 8 groups (512 bytes) ahead: on a
 // matrix streamed from memory that measured about 10% faster. Eight tiles
 // per pass (halving the table loads of four) measured about 5% faster.
-
-// func lutDot1AVX512(out *int32, codes *byte, table *int8, G int)
-TEXT ·lutDot1AVX512(SB), NOSPLIT, $0-32
-	LUTARGS
-	LUTCONST
-	VPXORD Z4, Z4, Z4
-	ZEROTILE(0)
-
-lut1chunk:
-	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-
-lut1group:
-	PREFETCHT0 512(SI)
-	LOADTABLE
-	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
-	ADDQ $64, SI
-	ADDQ $256, DX
-	DECQ BX
-	JNZ  lut1group
-	FLUSH(Z8, Z9, 0)
-	TESTQ CX, CX
-	JNZ   lut1chunk
-	VZEROUPPER
-	RET
-
-// func lutDot2AVX512(out *int32, codes *byte, table *int8, G int)
-TEXT ·lutDot2AVX512(SB), NOSPLIT, $0-32
-	LUTARGS
-	LUTCONST
-	VPXORD Z4, Z4, Z4
-	ZEROTILE(0)
-	ZEROTILE(256)
-
-lut2chunk:
-	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-
-lut2group:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	LOADTABLE
-	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
-	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
-	ADDQ $64, SI
-	ADDQ $256, DX
-	DECQ BX
-	JNZ  lut2group
-	FLUSH(Z8, Z9, 0)
-	FLUSH(Z10, Z11, 256)
-	TESTQ CX, CX
-	JNZ   lut2chunk
-	VZEROUPPER
-	RET
-
-// func lutDot4AVX512(out *int32, codes *byte, table *int8, G int)
-TEXT ·lutDot4AVX512(SB), NOSPLIT, $0-32
-	LUTARGS
-	LUTCONST
-	VPXORD Z4, Z4, Z4
-	ZEROTILE(0)
-	ZEROTILE(256)
-	ZEROTILE(512)
-	ZEROTILE(768)
-
-lut4chunk:
-	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-
-lut4group:
-	LOADTABLE
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
-	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
-	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
-	LOOKUP((SI)(R8*2), Z16, Z17, K3, Z12, Z13)
-	LOOKUP((SI)(R9*1), Z18, Z19, K4, Z14, Z15)
-	ADDQ $64, SI
-	ADDQ $256, DX
-	DECQ BX
-	JNZ  lut4group
-	FLUSH(Z8, Z9, 0)
-	FLUSH(Z10, Z11, 256)
-	FLUSH(Z12, Z13, 512)
-	FLUSH(Z14, Z15, 768)
-	TESTQ CX, CX
-	JNZ   lut4chunk
-	VZEROUPPER
-	RET
-
-// CHUNKS16 applies op with the memory operand 64·c(base) and Z16 to the
-// accumulators Zc for c < 16 (the 256 entries of one group, 16 per lane).
-#define CHUNKS16(op, base) \
-	op 0(base), Z16, Z0;    \
-	op 64(base), Z16, Z1;   \
-	op 128(base), Z16, Z2;  \
-	op 192(base), Z16, Z3;  \
-	op 256(base), Z16, Z4;  \
-	op 320(base), Z16, Z5;  \
-	op 384(base), Z16, Z6;  \
-	op 448(base), Z16, Z7;  \
-	op 512(base), Z16, Z8;  \
-	op 576(base), Z16, Z9;  \
-	op 640(base), Z16, Z10; \
-	op 704(base), Z16, Z11; \
-	op 768(base), Z16, Z12; \
-	op 832(base), Z16, Z13; \
-	op 896(base), Z16, Z14; \
-	op 960(base), Z16, Z15
-
-// lutPackIdx is the VPERMD order that undoes the lane interleave of
-// VPACKSSDW/VPACKSSWB: after packing four vectors of 16 int32 the dword
-// holding entries 4k..4k+3 is at 4·(k mod 4) + k/4.
-DATA lutPackIdx<>+0(SB)/8, $0x0000000400000000
-DATA lutPackIdx<>+8(SB)/8, $0x0000000c00000008
-DATA lutPackIdx<>+16(SB)/8, $0x0000000500000001
-DATA lutPackIdx<>+24(SB)/8, $0x0000000d00000009
-DATA lutPackIdx<>+32(SB)/8, $0x0000000600000002
-DATA lutPackIdx<>+40(SB)/8, $0x0000000e0000000a
-DATA lutPackIdx<>+48(SB)/8, $0x0000000700000003
-DATA lutPackIdx<>+56(SB)/8, $0x0000000f0000000b
-GLOBL lutPackIdx<>(SB), RODATA|NOPTR, $64
-
-// NARROW4 turns the 64 floats of a, b, c, d (entries 0-15, 16-31, 32-47,
-// 48-63) into bytes at off(DI): VMINPS with 127 first and the value second
-// returns the value when it is NaN, which VCVTPS2DQ (half to even) then maps
-// to 0x80000000 as it does everything below -2³¹, so NaN and large negative
-// values give -128 and large positive ones 127; the signed-saturating packs
-// clamp the rest to [-128, 127], and VPERMD (order Z28) restores the entry
-// order.
-#define NARROW4(a, b, c, d, off) \
-	VMINPS    a, Z30, a;  \
-	VMINPS    b, Z30, b;  \
-	VMINPS    c, Z30, c;  \
-	VMINPS    d, Z30, d;  \
-	VCVTPS2DQ a, a;       \
-	VCVTPS2DQ b, b;       \
-	VCVTPS2DQ c, c;       \
-	VCVTPS2DQ d, d;       \
-	VPACKSSDW b, a, a;    \
-	VPACKSSDW d, c, c;    \
-	VPACKSSWB c, a, a;    \
-	VPERMD    a, Z28, a;  \
-	VMOVDQU64 a, off(DI)
-
-// func lutBuildAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-TEXT ·lutBuildAVX512(SB), NOSPLIT, $0-44
-	MOVQ         dst+0(FP), DI
-	MOVQ         x+8(FP), SI
-	MOVQ         G+16(FP), CX
-	MOVQ         d+24(FP), R8
-	MOVQ         cb+32(FP), DX
-	VBROADCASTSS inv+40(FP), Z31
-	VMOVDQU64    lutPackIdx<>+0(SB), Z28
-	MOVL         $0x42fe0000, AX // 127.0
-	VPBROADCASTD AX, Z30
-
-lutbgroup:
-	VBROADCASTSS (SI), Z16
-	VMULPS       Z31, Z16, Z16
-	CHUNKS16(VMULPS, DX)
-	MOVQ         DX, R10
-	LEAQ         4(SI), R11
-	MOVQ         R8, BX
-	DECQ         BX
-	JZ           lutbnarrow
-
-lutbcoord:
-	ADDQ         $1024, R10
-	VBROADCASTSS (R11), Z16
-	VMULPS       Z31, Z16, Z16
-	ADDQ         $4, R11
-	CHUNKS16(VFMADD231PS, R10)
-	DECQ         BX
-	JNZ          lutbcoord
-
-lutbnarrow:
-	NARROW4(Z0, Z1, Z2, Z3, 0)
-	NARROW4(Z4, Z5, Z6, Z7, 64)
-	NARROW4(Z8, Z9, Z10, Z11, 128)
-	NARROW4(Z12, Z13, Z14, Z15, 192)
-	ADDQ         $256, DI
-	LEAQ         (SI)(R8*4), SI
-	DECQ         CX
-	JNZ          lutbgroup
-	VZEROUPPER
-	RET
-
-// CHUNKS8 applies op with the memory operand 64·c(base) and Z16 to the
-// accumulators Zc for c < 8 (the 128 first-half entries of one group).
-#define CHUNKS8(op, base) \
-	op 0(base), Z16, Z0;   \
-	op 64(base), Z16, Z1;  \
-	op 128(base), Z16, Z2; \
-	op 192(base), Z16, Z3; \
-	op 256(base), Z16, Z4; \
-	op 320(base), Z16, Z5; \
-	op 384(base), Z16, Z6; \
-	op 448(base), Z16, Z7
-
-// NARROWSYM4 is NARROW4 for first-half entries, then stores their
-// saturating negations (0 − b with VPSUBSB, Z29 zero: −(−128) gives 127)
-// 128 bytes further on.
-#define NARROWSYM4(a, b, c, d, off) \
-	NARROW4(a, b, c, d, off); \
-	VPSUBSB   a, Z29, a;      \
-	VMOVDQU64 a, off+128(DI)
-
-// func lutBuildSymAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-TEXT ·lutBuildSymAVX512(SB), NOSPLIT, $0-44
-	MOVQ         dst+0(FP), DI
-	MOVQ         x+8(FP), SI
-	MOVQ         G+16(FP), CX
-	MOVQ         d+24(FP), R8
-	MOVQ         cb+32(FP), DX
-	VBROADCASTSS inv+40(FP), Z31
-	VMOVDQU64    lutPackIdx<>+0(SB), Z28
-	MOVL         $0x42fe0000, AX // 127.0
-	VPBROADCASTD AX, Z30
-	VPXORD       Z29, Z29, Z29
-
-lutsgroup:
-	VBROADCASTSS (SI), Z16
-	VMULPS       Z31, Z16, Z16
-	CHUNKS8(VMULPS, DX)
-	MOVQ         DX, R10
-	LEAQ         4(SI), R11
-	MOVQ         R8, BX
-	DECQ         BX
-	JZ           lutsnarrow
-
-lutscoord:
-	ADDQ         $512, R10
-	VBROADCASTSS (R11), Z16
-	VMULPS       Z31, Z16, Z16
-	ADDQ         $4, R11
-	CHUNKS8(VFMADD231PS, R10)
-	DECQ         BX
-	JNZ          lutscoord
-
-lutsnarrow:
-	NARROWSYM4(Z0, Z1, Z2, Z3, 0)
-	NARROWSYM4(Z4, Z5, Z6, Z7, 64)
-	ADDQ         $256, DI
-	LEAQ         (SI)(R8*4), SI
-	DECQ         CX
-	JNZ          lutsgroup
-	VZEROUPPER
-	RET
-
-// func lutDot8AVX512(out *int32, codes *byte, table *int8, G int)
-TEXT ·lutDot8AVX512(SB), NOSPLIT, $0-32
-	LUTARGS
-	LUTCONST
-	VPXORD Z4, Z4, Z4
-	ZEROTILE(0)
-	ZEROTILE(256)
-	ZEROTILE(512)
-	ZEROTILE(768)
-	ZEROTILE(1024)
-	ZEROTILE(1280)
-	ZEROTILE(1536)
-	ZEROTILE(1792)
-	LEAQ (SI)(R8*4), R11
-
-lut8chunk:
-	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-
-lut8group:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
-	PREFETCHT0 512(R11)
-	PREFETCHT0 512(R11)(R8*1)
-	PREFETCHT0 512(R11)(R8*2)
-	PREFETCHT0 512(R11)(R9*1)
-	LOADTABLE
-	LOOKUP((SI), Z4, Z5, K1, Z8, Z9)
-	LOOKUP((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
-	LOOKUP((SI)(R8*2), Z24, Z25, K3, Z12, Z13)
-	LOOKUP((SI)(R9*1), Z26, Z27, K4, Z14, Z15)
-	LOOKUP((R11), Z4, Z5, K5, Z16, Z17)
-	LOOKUP((R11)(R8*1), Z6, Z7, K6, Z18, Z19)
-	LOOKUP((R11)(R8*2), Z24, Z25, K7, Z20, Z21)
-	LOOKUP((R11)(R9*1), Z26, Z27, K1, Z22, Z23)
-	ADDQ $64, SI
-	ADDQ $64, R11
-	ADDQ $256, DX
-	DECQ BX
-	JNZ  lut8group
-	FLUSH(Z8, Z9, 0)
-	FLUSH(Z10, Z11, 256)
-	FLUSH(Z12, Z13, 512)
-	FLUSH(Z14, Z15, 768)
-	FLUSH(Z16, Z17, 1024)
-	FLUSH(Z18, Z19, 1280)
-	FLUSH(Z20, Z21, 1536)
-	FLUSH(Z22, Z23, 1792)
-	TESTQ CX, CX
-	JNZ   lut8chunk
-	VZEROUPPER
-	RET
-
-// func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-44
-	MOVQ         dst+0(FP), DI
-	MOVQ         x+8(FP), SI
-	MOVQ         G+16(FP), CX
-	MOVQ         d+24(FP), R8
-	MOVQ         cb+32(FP), DX
-	VBROADCASTSS inv+40(FP), Z31
-	VMOVDQU64    lutPackIdx<>+0(SB), Z28
-	MOVL         $0x42fe0000, AX // 127.0
-	VPBROADCASTD AX, Z30
-
-luthgroup:
-	VBROADCASTSS (SI), Z16
-	VMULPS       Z31, Z16, Z16
-	CHUNKS8(VMULPS, DX)
-	MOVQ         DX, R10
-	LEAQ         4(SI), R11
-	MOVQ         R8, BX
-	DECQ         BX
-	JZ           luthnarrow
-
-luthcoord:
-	ADDQ         $512, R10
-	VBROADCASTSS (R11), Z16
-	VMULPS       Z31, Z16, Z16
-	ADDQ         $4, R11
-	CHUNKS8(VFMADD231PS, R10)
-	DECQ         BX
-	JNZ          luthcoord
-
-luthnarrow:
-	NARROW4(Z0, Z1, Z2, Z3, 0)
-	NARROW4(Z4, Z5, Z6, Z7, 64)
-	ADDQ         $128, DI
-	LEAQ         (SI)(R8*4), SI
-	DECQ         CX
-	JNZ          luthgroup
-	VZEROUPPER
-	RET
-
-// The LUTDotSym kernels read the first halves of sign-symmetric tables,
-// 128 bytes per group, biased as LUTDot's are: with u = e XOR 0x80 the
-// biased byte of int8(−e) is 0 − u (mod 256), so one VPERMI2B of the
-// code's low 7 bits and a subtraction from zero under the mask of the
-// codes' bit 7 give the same biased bytes as LUTDot's two lookups and
-// blend on the full table (e = −128, u = 0, stays −128: the wrap).
 
 // LOADHALF loads the group's 128-entry half table at DX, biased, into
 // Z0-Z1.

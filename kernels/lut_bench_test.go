@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// BenchmarkLUTDot times the product of a 2048×2048 matrix at d = 4 (32
-// tiles of 64 rows, 512 groups): LUTDot on full 256-entry tables ("fast",
-// "ref") and LUTDotSym on 128-entry halves ("sym-fast", "sym-ref"). Bytes
-// are code bytes, Gw/s counts four weights per code byte.
+// BenchmarkLUTDot times LUTDotSym ("fast") and its reference lutDotSymGo
+// ("ref") on the product of a 2048×2048 matrix at d = 4 (32 tiles of 64
+// rows, 512 groups, 128-entry half tables). Bytes are code bytes, Gw/s
+// counts four weights per code byte.
 func BenchmarkLUTDot(b *testing.B) {
 	const nt, G = 32, 512
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -17,19 +17,16 @@ func BenchmarkLUTDot(b *testing.B) {
 	for i := range codes {
 		codes[i] = byte(rng.Uint32())
 	}
-	table := make([]int8, G*256)
-	for i := range table {
-		table[i] = int8(rng.Uint32())
+	half := make([]int8, G*128)
+	for i := range half {
+		half[i] = int8(rng.Uint32())
 	}
-	half := table[:G*128]
 	out := make([]int32, nt*64)
 	run := map[string]func(){
-		"fast":     func() { _ = LUTDot(out, codes, nt, G, table) },
-		"ref":      func() { lutDotGo(out, codes, nt, G, table) },
-		"sym-fast": func() { _ = LUTDotSym(out, codes, nt, G, half) },
-		"sym-ref":  func() { lutDotSymGo(out, codes, nt, G, half) },
+		"fast": func() { _ = LUTDotSym(out, codes, nt, G, half) },
+		"ref":  func() { lutDotSymGo(out, codes, nt, G, half) },
 	}
-	for _, name := range []string{"fast", "ref", "sym-fast", "sym-ref"} {
+	for _, name := range []string{"fast", "ref"} {
 		f := run[name]
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(codes)))
@@ -42,41 +39,31 @@ func BenchmarkLUTDot(b *testing.B) {
 	}
 }
 
-// BenchmarkLUTBuild times the table of one input of n = 2048 and n = 5632
-// values at d = 4 (bytes are table bytes written): LUTBuild on a 256-entry
-// codebook ("fast", "ref"), LUTBuildSym on a 128-entry half ("sym-fast",
-// "sym-ref"), the same table size, and LUTBuildHalf on the same half
-// ("half-fast", "half-ref"), a table of half the size.
+// BenchmarkLUTBuild times LUTBuildHalf ("fast") and its reference
+// lutBuildHalfGo ("ref") on the table of one input of n = 2048 and n = 5632
+// values at d = 4 from a 128-entry codebook half; bytes are table bytes
+// written.
 func BenchmarkLUTBuild(b *testing.B) {
 	const d = 4
 	rng := rand.New(rand.NewPCG(3, 4))
-	cb := make([]float32, d*256)
-	for i := range cb {
-		cb[i] = float32(rng.NormFloat64())
+	half := make([]float32, d*128)
+	for i := range half {
+		half[i] = float32(rng.NormFloat64())
 	}
-	half := cb[:d*128]
 	for _, n := range []int{2048, 5632} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(rng.NormFloat64())
 		}
-		dst := make([]int8, (n+d-1)/d*256)
+		dst := make([]int8, (n+d-1)/d*128)
 		run := map[string]func(){
-			"fast":      func() { _ = LUTBuild(dst, x, d, cb, 20) },
-			"ref":       func() { lutBuildGo(dst, x, d, cb, 20) },
-			"sym-fast":  func() { _ = LUTBuildSym(dst, x, d, half, 20) },
-			"sym-ref":   func() { lutBuildSymGo(dst, x, d, half, 20) },
-			"half-fast": func() { _ = LUTBuildHalf(dst, x, d, half, 20) },
-			"half-ref":  func() { lutBuildHalfGo(dst[:len(dst)/2], x, d, half, 20) },
+			"fast": func() { _ = LUTBuildHalf(dst, x, d, half, 20) },
+			"ref":  func() { lutBuildHalfGo(dst, x, d, half, 20) },
 		}
-		for _, name := range []string{"fast", "ref", "sym-fast", "sym-ref", "half-fast", "half-ref"} {
+		for _, name := range []string{"fast", "ref"} {
 			f := run[name]
-			size := len(dst)
-			if name == "half-fast" || name == "half-ref" {
-				size /= 2
-			}
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
-				b.SetBytes(int64(size))
+				b.SetBytes(int64(len(dst)))
 				for b.Loop() {
 					f()
 				}

@@ -6,23 +6,6 @@ package kernels
 // build.
 const haveLUTAsm = false
 
-// lutBuild is LUTBuild after the argument checks: the reference on this
-// build.
-func lutBuild(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildGo(dst, x, d, cb, inv)
-}
-
-// lutBuildSym is LUTBuildSym after the argument checks: the reference on
-// this build.
-func lutBuildSym(dst []int8, x []float32, d int, cb []float32, inv float32) {
-	lutBuildSymGo(dst, x, d, cb, inv)
-}
-
-// lutDot is LUTDot after the argument checks: the reference on this build.
-func lutDot(out []int32, codes []byte, nt, G int, table []int8) {
-	lutDotGo(out, codes, nt, G, table)
-}
-
 // lutBuildHalf is LUTBuildHalf after the argument checks: the reference on
 // this build.
 func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {

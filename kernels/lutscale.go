@@ -3,8 +3,8 @@ package kernels
 import "fmt"
 
 // LUTScaleRows is the epilogue of a LUT product: it turns the int32 sums of
-// LUTDot or LUTDotSym into floats with per-row F16 scales. For
-// i < len(acc), with s_i the little-endian F16 at scales[2i:2i+2],
+// LUTDotSym into floats with per-row F16 scales. For i < len(acc), with s_i
+// the little-endian F16 at scales[2i:2i+2],
 //
 //	dst[i] = (F16ToF32(s_i) · post) · (mul · float32(acc[i])),
 //
