@@ -138,7 +138,7 @@ func TestPoolCoversRange(t *testing.T) {
 // on both sides included).
 func TestSwiGLU(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 15, 256, 257, 5632} {
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 256, 257, 5632} {
 		gate, up := make([]float32, n), make([]float32, n)
 		for i := range gate {
 			gate[i] = float32(rng.NormFloat64() * 8)
@@ -149,7 +149,14 @@ func TestSwiGLU(t *testing.T) {
 		}
 		want := append([]float32(nil), gate...)
 		swiGLURef(want, up)
+		goForm := append([]float32(nil), gate...)
+		swiGLUGo(goForm, up)
 		SwiGLU(gate, up)
+		for i := range gate {
+			if math.Float32bits(gate[i]) != math.Float32bits(goForm[i]) {
+				t.Fatalf("n=%d i=%d: %v, Go form %v (must be equal bit for bit)", n, i, gate[i], goForm[i])
+			}
+		}
 		for i := range gate {
 			if d := math.Abs(float64(gate[i] - want[i])); d > 4e-7*math.Abs(float64(want[i]))+1e-30 {
 				t.Fatalf("n=%d i=%d: %v, reference %v", n, i, gate[i], want[i])

@@ -140,9 +140,14 @@ func Softmax(x []float32) {
 
 // SwiGLU writes gate[i] = silu(gate[i]) · up[i], where silu(v) = v / (1 + e^−v),
 // with e^−v from Exp (relative error ≤ ExpMaxRelErr; swiGLURef is the
-// math.Exp form).
+// math.Exp form). On amd64 with AVX-512 an assembly kernel does the whole
+// expression, bit for bit as swiGLUGo does.
 func SwiGLU(gate, up []float32) {
-	up = up[:len(gate)]
+	swiGLU(gate, up[:len(gate)])
+}
+
+// swiGLUGo is SwiGLU in Go over Exp.
+func swiGLUGo(gate, up []float32) {
 	var e [256]float32
 	for o := 0; o < len(gate); o += len(e) {
 		g := gate[o:min(o+len(e), len(gate))]

@@ -250,3 +250,25 @@ func BenchmarkAXPY(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSwiGLU times TinyLlama's FFN activation (5632 values): the
+// kernel ("fast"), its Go form over Exp ("go") and the math.Exp
+// specification ("ref"); SetBytes counts gate and up read and gate written.
+func BenchmarkSwiGLU(b *testing.B) {
+	const n = 5632
+	rng := rand.New(rand.NewPCG(53, 54))
+	gate0, up := randF32(rng, n, 4), randF32(rng, n, 1)
+	gate := make([]float32, n)
+	for _, im := range []struct {
+		name string
+		fn   func(gate, up []float32)
+	}{{"fast", SwiGLU}, {"go", swiGLUGo}, {"ref", swiGLURef}} {
+		b.Run(im.name, func(b *testing.B) {
+			b.SetBytes(12 * n)
+			for b.Loop() {
+				copy(gate, gate0)
+				im.fn(gate, up)
+			}
+		})
+	}
+}

@@ -24,6 +24,15 @@ func exp(dst, x []float32) {
 	expRef(dst, x)
 }
 
+// swiGLU is SwiGLU after the length check (len(up) == len(gate)).
+func swiGLU(gate, up []float32) {
+	if haveExpAsm && len(gate) > 0 {
+		swiGLUAVX512(&gate[0], &up[0], len(gate))
+		return
+	}
+	swiGLUGo(gate, up)
+}
+
 // maxF32 is Max after the empty check.
 func maxF32(x []float32) float32 {
 	if haveExpAsm {
@@ -50,3 +59,10 @@ func expAVX512(dst, x *float32, n int)
 //
 //go:noescape
 func maxAVX512(x *float32, n int) float32
+
+// swiGLUAVX512 sets gate[i] = gate[i] / (1 + exp(−gate[i])) · up[i] for
+// i < n, 16 lanes at a time (a masked tail): the assembly of swiGLUGo,
+// with the same exp and the same operation order, so equal bit for bit.
+//
+//go:noescape
+func swiGLUAVX512(gate, up *float32, n int)

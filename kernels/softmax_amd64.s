@@ -189,3 +189,47 @@ mreduce:
 	VMOVSS        X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// SILU replaces the 16 lanes of g by g / (1 + exp(−g)) · u (Z28 zero).
+#define SILU(g, u) \
+	VSUBPS  g, Z28, Z3;  \
+	EXPZ(Z3, Z1, Z2);    \
+	VADDPS  Z27, Z3, Z3; \
+	VDIVPS  Z3, g, g;    \
+	VMULPS  u, g, g
+
+// func swiGLUAVX512(gate, up *float32, n int)
+TEXT ·swiGLUAVX512(SB), NOSPLIT, $0-24
+	MOVQ   gate+0(FP), DI
+	MOVQ   up+8(FP), SI
+	MOVQ   n+16(FP), CX
+	EXPCONSTS
+	VPXORD Z28, Z28, Z28
+
+sloop:
+	CMPQ    CX, $16
+	JLT     stail
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z4
+	SILU(Z0, Z4)
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     sloop
+
+stail:
+	TESTQ CX, CX
+	JZ    sdone
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z4
+	SILU(Z0, Z4)
+	VMOVUPS Z0, K1, (DI)
+
+sdone:
+	VZEROUPPER
+	RET

@@ -14,3 +14,6 @@ func exp(dst, x []float32) { expRef(dst, x) }
 
 // maxF32 is Max after the empty check: the reference here.
 func maxF32(x []float32) float32 { return maxRef(x) }
+
+// swiGLU is SwiGLU after the length check: the Go form here.
+func swiGLU(gate, up []float32) { swiGLUGo(gate, up) }
