@@ -166,3 +166,25 @@ func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi i
 	lutTablePool.Put(t)
 	return ok
 }
+
+// PrefetchTiles hints the CPU to load into cache the codes of groups
+// [g0, g1) of the 64-row tiles [t0, t1) of a LUT-coded matrix — the start
+// of a product's first kernel pass, fetched while the input's table is
+// still being built. Ranges are clipped to the matrix; other codecs do
+// nothing.
+func (e *Encoded) PrefetchTiles(t0, t1, g0, g1 int) {
+	st := e.state.Load()
+	if st == nil || st.c.impl.lut == nil {
+		return
+	}
+	groups := lutGroups(e.RotatedLen(), st.c.impl.lut.d)
+	t0, t1 = max(t0, 0), min(t1, lutTiles(e.Rows))
+	g0, g1 = max(g0, 0), min(g1, groups)
+	if g0 >= g1 {
+		return
+	}
+	codes := e.Blobs["codes"]
+	for t := t0; t < t1; t++ {
+		kernels.Prefetch(codes[(t*groups+g0)*lutTile : (t*groups+g1)*lutTile])
+	}
+}

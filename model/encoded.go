@@ -127,6 +127,14 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	if len(m.rows) < p.Threads() {
 		m.rows = make([][]float32, p.Threads())
 	}
+	if n < m.batch && off == 0 && rows == e.Rows {
+		g := &m.group
+		*g = sharedGroup{k: 1}
+		g.ms[0], g.out[0], g.off[1] = m, dst, (rows+63)/64*64
+		g.run(p, x, n)
+		*g = sharedGroup{} // drop the references
+		return
+	}
 	if n < m.batch {
 		for t := range n {
 			xt := x[t*e.Cols : (t+1)*e.Cols]
@@ -217,33 +225,43 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 	for i, l := range ls {
 		m, ok := l.(*Encoded)
 		if ok && n < m.batch && (m == lead || m.enc.SharesRotation(lead.enc)) && g.k < len(g.ms) {
-			g.ms[g.k], g.idx[g.k] = m, i
+			g.ms[g.k], g.out[g.k] = m, dsts[i]
 			g.off[g.k+1] = g.off[g.k] + (m.enc.Rows+63)/64*64 // tile-aligned spans
 			g.k++
 			continue
 		}
 		l.MatMul(p, dsts[i], x, n)
 	}
+	g.run(p, x, n)
+	*g = sharedGroup{} // drop the references
+}
+
+// run computes the products of the group's matrices with the n vectors x,
+// one vector at a time: one preparation, one parallel loop building the
+// tables (during which each worker prefetches the codes its first chunk of
+// the products starts with), one parallel loop over all rows.
+func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 	total, align := g.off[g.k], 1
 	for j := range g.k {
 		align = max(align, g.ms[j].align)
 	}
-	cols := lead.enc.Cols
+	g.threads = p.Threads()
+	cols := g.ms[0].enc.Cols
 	for t := range n {
 		g.prepare(x[t*cols : (t+1)*cols])
 		if g.groups[g.nin] > 0 {
+			g.planPrefetch(total, align)
 			p.ForArgsBalanced(g.groups[g.nin], 32, kernels.Args{Obj: g}, sharedTableChunk)
 		}
 		for j := range g.k {
 			rows := g.ms[j].enc.Rows
-			g.dst[j] = dsts[g.idx[j]][t*rows : (t+1)*rows]
+			g.dst[j] = g.out[j][t*rows : (t+1)*rows]
 		}
 		p.ForArgsBalanced(total, align, kernels.Args{Obj: g}, sharedChunk)
 		for _, in := range g.ins[:g.nin] {
 			inputPool.Put(in)
 		}
 	}
-	*g = sharedGroup{} // drop the references
 }
 
 // sharedGroup is MatMulShared's loop over the rows of several matrices,
@@ -252,7 +270,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 type sharedGroup struct {
 	k      int
 	ms     [4]*Encoded
-	idx    [4]int       // index into MatMulShared's ls
+	out    [4][]float32 // the products of all n vectors
 	dst    [4][]float32 // the current vector's outputs
 	off    [5]int       // span starts
 	in     [4]int       // the prepared input of each matrix: ins[in[j]]
@@ -260,6 +278,64 @@ type sharedGroup struct {
 	ins    [4]*codec.Input // one per codec
 	owner  [4]int          // a matrix each input was prepared for
 	groups [5]int          // table group starts per prepared input
+
+	threads int
+	pf      [8]prefetchPlan // per worker, while the tables are built
+}
+
+// prefetchBytes is how much of its first chunk's codes a worker prefetches
+// while the product tables are built (~5 µs of compute during which memory
+// would otherwise idle: about what one core streams in that time).
+const prefetchBytes = 64 << 10
+
+// prefetchPlan is the codes one worker prefetches: groups [g, gEnd) of
+// tiles [t0, t1) of m, g advancing as the worker builds table groups.
+type prefetchPlan struct {
+	m            *Encoded
+	t0, t1       int
+	g, gEnd      int
+	built, share int // table groups built so far, and the worker's share
+}
+
+// planPrefetch sets each worker's prefetch plan: the first kernel pass
+// (up to 8 tiles) of the chunk of [0, total) rows it is likely to take
+// first — chunk w for worker w, the chunks cut as ForArgsBalanced cuts
+// them.
+func (g *sharedGroup) planPrefetch(total, align int) {
+	left, pos := total, 0
+	share := (g.groups[g.nin] + g.threads - 1) / g.threads
+	for w := range g.pf {
+		g.pf[w] = prefetchPlan{}
+		if w >= g.threads || pos >= total {
+			continue
+		}
+		size := max(left/(2*g.threads)/align, 1) * align
+		j := 0
+		for g.off[j+1] <= pos {
+			j++
+		}
+		m := g.ms[j]
+		t0 := (pos - g.off[j]) / 64
+		tiles := min(8, (min(pos+size, g.off[j+1])-pos+63)/64)
+		g.pf[w] = prefetchPlan{m: m, t0: t0, t1: t0 + tiles, gEnd: prefetchBytes / (64 * tiles), share: share}
+		pos += size
+		left -= size
+	}
+}
+
+// prefetchStep advances worker w's plan in proportion to the n table
+// groups it has just built.
+func (g *sharedGroup) prefetchStep(w, n int) {
+	if w >= len(g.pf) || g.pf[w].m == nil {
+		return
+	}
+	pl := &g.pf[w]
+	pl.built += n
+	g1 := min(pl.gEnd, (pl.gEnd*pl.built+pl.share-1)/max(pl.share, 1))
+	if g1 > pl.g {
+		pl.m.enc.PrefetchTiles(pl.t0, pl.t1, pl.g, g1)
+		pl.g = g1
+	}
 }
 
 // prepare rotates x once for the group's matrices and sets up one input
@@ -293,14 +369,19 @@ func (g *sharedGroup) prepare(x []float32) {
 }
 
 // sharedTableChunk builds the table groups [lo, hi) of a sharedGroup's
-// prepared inputs, laid end to end.
-func sharedTableChunk(a *kernels.Args, _, lo, hi int) {
+// prepared inputs, laid end to end, 32 at a time, each step followed by
+// one of the worker's prefetches.
+func sharedTableChunk(a *kernels.Args, w, lo, hi int) {
 	g := a.Obj.(*sharedGroup)
-	for i := range g.nin {
-		g0, g1 := max(lo, g.groups[i])-g.groups[i], min(hi, g.groups[i+1])-g.groups[i]
-		if g0 < g1 {
-			g.ins[i].BuildTable(g0, g1)
+	for s0 := lo; s0 < hi; s0 += 32 {
+		s1 := min(s0+32, hi)
+		for i := range g.nin {
+			g0, g1 := max(s0, g.groups[i])-g.groups[i], min(s1, g.groups[i+1])-g.groups[i]
+			if g0 < g1 {
+				g.ins[i].BuildTable(g0, g1)
+			}
 		}
+		g.prefetchStep(w, s1-s0)
 	}
 }
 

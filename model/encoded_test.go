@@ -107,9 +107,10 @@ func TestEncodedDecodeAllocs(t *testing.T) {
 }
 
 // TestMatMulShared: products through one shared prepared input equal each
-// matrix's own product bit for bit — matrices with the lead's rotation
-// seed share it, one with another seed and a dense one run alone — for
-// one and several vectors and for the batched product.
+// matrix's product computed alone through the codec (ownProduct) bit for
+// bit — matrices with the lead's rotation seed share it, one with another
+// seed and a dense one run alone — for one and several vectors and for
+// the batched product.
 func TestMatMulShared(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
@@ -163,8 +164,7 @@ func TestMatMulShared(t *testing.T) {
 			}
 			MatMulShared(pool, ls, got, x, n)
 			for i, l := range ls {
-				want := make([]float32, n*l.Rows())
-				l.MatMul(pool, want, x, n)
+				want := ownProduct(t, pool, l, x, n)
 				for j := range want {
 					if math.Float32bits(got[i][j]) != math.Float32bits(want[j]) {
 						t.Fatalf("%s n=%d matrix %d value %d: shared %v, own %v", name, n, i, j, got[i][j], want[j])
@@ -173,6 +173,30 @@ func TestMatMulShared(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ownProduct is l's product with the n vectors x computed apart from the
+// pool's grouped path: for an encoded matrix and a batch below its batched
+// product, one codec.Input per vector and DotRowsInput on one thread.
+func ownProduct(t *testing.T, pool *kernels.Pool, l Linear, x []float32, n int) []float32 {
+	t.Helper()
+	out := make([]float32, n*l.Rows())
+	m, ok := l.(*Encoded)
+	if !ok || n >= m.batch {
+		l.MatMul(pool, out, x, n)
+		return out
+	}
+	e := m.Codec()
+	for tk := range n {
+		var in codec.Input
+		if err := in.Prepare(e, x[tk*e.Cols:(tk+1)*e.Cols]); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.DotRowsInput(out[tk*e.Rows:(tk+1)*e.Rows], &in, 0, e.Rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
 
 // TestEncodedRowSlice: row windows of an encoded matrix (fused projections)
