@@ -30,6 +30,11 @@ type decodeState struct {
 	c    *Codec
 	rot  *rotation
 	outs outlierTable
+
+	// the LUT codecs' codes and scales blobs and groups per tile row, for
+	// the product loop (no map lookups per call)
+	lutCodes, lutScales []byte
+	lutGroups           int
 }
 
 // maxElems bounds rows*cols so that sizes never overflow.
@@ -107,6 +112,10 @@ func (e *Encoded) validate() (*decodeState, error) {
 		}
 	}
 	st.rot = newRotation(p.Seed, p.RotBlock, c.rotatedLen(e.Cols))
+	if l := c.impl.lut; l != nil {
+		st.lutCodes, st.lutScales = e.Blobs["codes"], e.Blobs["scales"]
+		st.lutGroups = lutGroups(c.rotatedLen(e.Cols), l.d)
+	}
 	return st, nil
 }
 

@@ -134,9 +134,7 @@ const lutBatch = 8
 // lutDotRows sets dst[r] for lo ≤ r < hi from table t (outlier
 // corrections included).
 func (e *Encoded) lutDotRows(st *decodeState, dst, x []float32, t *lutTable, lo, hi int) {
-	s := st.c.impl.lut
-	groups := lutGroups(e.RotatedLen(), s.d)
-	codes, scales := e.Blobs["codes"], e.Blobs["scales"]
+	groups, codes, scales := st.lutGroups, st.lutCodes, st.lutScales
 	var acc [lutBatch * lutTile]int32
 	st.outs.prefetch(lo, hi)
 	for t0 := lo / lutTile; t0*lutTile < hi; t0 += lutBatch {
@@ -174,16 +172,15 @@ func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi i
 // nothing.
 func (e *Encoded) PrefetchTiles(t0, t1, g0, g1 int) {
 	st := e.state.Load()
-	if st == nil || st.c.impl.lut == nil {
+	if st == nil || st.lutGroups == 0 {
 		return
 	}
-	groups := lutGroups(e.RotatedLen(), st.c.impl.lut.d)
+	groups, codes := st.lutGroups, st.lutCodes
 	t0, t1 = max(t0, 0), min(t1, lutTiles(e.Rows))
 	g0, g1 = max(g0, 0), min(g1, groups)
 	if g0 >= g1 {
 		return
 	}
-	codes := e.Blobs["codes"]
 	for t := t0; t < t1; t++ {
 		kernels.Prefetch(codes[(t*groups+g0)*lutTile : (t*groups+g1)*lutTile])
 	}
