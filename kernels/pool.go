@@ -205,6 +205,13 @@ func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo
 	p.args = Args{}
 }
 
+// GuidedChunk is the size of the next chunk ForArgsBalanced hands out when
+// left elements remain on a pool of threads: left/(2·threads) rounded down
+// to a multiple of align, at least align (align ≥ 1).
+func GuidedChunk(left, threads, align int) int {
+	return max(left/(2*threads)/align, 1) * align
+}
+
 // runJob runs j: its one chunk, or chunks of a balanced loop until none is
 // left.
 func (p *Pool) runJob(j job) {
@@ -216,14 +223,13 @@ func (p *Pool) runJob(j job) {
 		}
 		return
 	}
-	div := 2 * int64(p.threads)
 	for {
 		lo := p.next.Load()
 		left := int64(j.hi) - lo
 		if left <= 0 {
 			return
 		}
-		size := max(left/div/int64(j.chunk), 1) * int64(j.chunk)
+		size := int64(GuidedChunk(int(left), p.threads, j.chunk))
 		if !p.next.CompareAndSwap(lo, lo+size) {
 			continue
 		}

@@ -164,3 +164,16 @@ func alignedChunk(a *Args, worker, lo, hi int) {
 		t.workers[7].Add(1)
 	}
 }
+
+// TestGuidedChunk: chunks are left/(2·threads) rounded down to align, never
+// below align.
+func TestGuidedChunk(t *testing.T) {
+	for _, tc := range []struct{ left, threads, align, want int }{
+		{2048, 2, 256, 512}, {1536, 2, 256, 256}, {1000, 2, 256, 256}, {100, 2, 256, 256},
+		{176, 2, 4, 44}, {132, 2, 4, 32}, {7, 1, 1, 3}, {1, 4, 1, 1}, {3000, 3, 64, 448},
+	} {
+		if got := GuidedChunk(tc.left, tc.threads, tc.align); got != tc.want {
+			t.Errorf("GuidedChunk(%d, %d, %d) = %d, want %d", tc.left, tc.threads, tc.align, got, tc.want)
+		}
+	}
+}

@@ -309,7 +309,7 @@ func (g *sharedGroup) planPrefetch(total, align int) {
 		if w >= g.threads || pos >= total {
 			continue
 		}
-		size := max(left/(2*g.threads)/align, 1) * align
+		size := kernels.GuidedChunk(left, g.threads, align)
 		j := 0
 		for g.off[j+1] <= pos {
 			j++
