@@ -77,6 +77,7 @@ func (in *Input) finish(e *Encoded, x []float32) int {
 	return groups
 }
 
+// growF32 returns b resized to n values, reallocated only when too small.
 func growF32(b []float32, n int) []float32 {
 	if cap(b) < n {
 		return make([]float32, n)
