@@ -46,10 +46,9 @@ type Encoded struct {
 	batch int  // the smallest batch multiplied through decoded rows (encBatchMin, lutBatchMin)
 
 	mu    sync.Mutex
-	cur   *codec.Input // the prepared input the dot chunks read
-	group sharedGroup  // MatMulShared's state when m leads
-	rows  [][]float32  // per-worker scratch of row windows' dot products
-	big   *mulScratch  // the matrix-matrix product in flight
+	group sharedGroup // the matrix-vector loop's state (MatMulShared's when m leads)
+	rows  [][]float32 // per-worker scratch of row windows' dot products
+	big   *mulScratch // the matrix-matrix product in flight
 }
 
 // mulScratch is the scratch of a matrix-matrix product: rotated inputs
@@ -127,23 +126,13 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 	if len(m.rows) < p.Threads() {
 		m.rows = make([][]float32, p.Threads())
 	}
-	if n < m.batch && off == 0 && rows == e.Rows {
+	if n < m.batch {
 		g := &m.group
 		*g = sharedGroup{k: 1}
 		g.ms[0], g.out[0], g.off[1] = m, dst, (rows+63)/64*64
+		g.woff[0], g.wrows[0] = off, rows
 		g.run(p, x, n)
 		*g = sharedGroup{} // drop the references
-		return
-	}
-	if n < m.batch {
-		for t := range n {
-			xt := x[t*e.Cols : (t+1)*e.Cols]
-			// lengths match by construction; the LUT codecs' product table
-			// is built by all threads
-			in := m.prepare(p, xt)
-			m.dots(p, in, dst[t*rows:(t+1)*rows], xt, off, rows)
-			inputPool.Put(in)
-		}
 		return
 	}
 	args := kernels.Args{Obj: m, A: dst, B: x, I: [4]int{n, off, rows}}
@@ -168,31 +157,6 @@ func (m *Encoded) MulRows(p *kernels.Pool, dst, x []float32, n, off, rows int) {
 // product in flight rather than one per matrix (a LUT codec's product table
 // is up to 256 bytes per 2 to 5 columns).
 var inputPool = sync.Pool{New: func() any { return new(codec.Input) }}
-
-// prepare returns an input from inputPool prepared for the vector x (the
-// caller puts it back); a LUT codec's product table is built by all
-// threads.
-func (m *Encoded) prepare(p *kernels.Pool, x []float32) *codec.Input {
-	in := inputPool.Get().(*codec.Input)
-	// lengths match by construction
-	if groups, _ := in.PrepareTable(m.enc, x); groups > 0 {
-		p.ForArgsBalanced(groups, 32, kernels.Args{Obj: in}, encTableChunk)
-	}
-	return in
-}
-
-// dots computes the matrix-vector product of rows [off, off+rows) with the
-// input in was prepared with (for m or a matrix m SharesInput with).
-func (m *Encoded) dots(p *kernels.Pool, in *codec.Input, dst, x []float32, off, rows int) {
-	m.cur = in
-	p.ForArgsBalanced(rows, m.align, kernels.Args{Obj: m, A: dst, B: x, I: [4]int{1, off, rows}}, encDotChunk)
-	m.cur = nil
-}
-
-// encTableChunk builds one worker's groups of the prepared input's table.
-func encTableChunk(a *kernels.Args, _, lo, hi int) {
-	a.Obj.(*codec.Input).BuildTable(lo, hi)
-}
 
 // MatMulShared computes dsts[i] = ls[i]·x for matrices that all take the
 // same n input vectors x (a layer's q, k and v projections). For one
@@ -225,7 +189,7 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 	for i, l := range ls {
 		m, ok := l.(*Encoded)
 		if ok && n < m.batch && (m == lead || m.enc.SharesRotation(lead.enc)) && g.k < len(g.ms) {
-			g.ms[g.k], g.out[g.k] = m, dsts[i]
+			g.ms[g.k], g.out[g.k], g.wrows[g.k] = m, dsts[i], m.enc.Rows
 			g.off[g.k+1] = g.off[g.k] + (m.enc.Rows+63)/64*64 // tile-aligned spans
 			g.k++
 			continue
@@ -254,7 +218,7 @@ func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 			p.ForArgsBalanced(g.groups[g.nin], 32, kernels.Args{Obj: g}, sharedTableChunk)
 		}
 		for j := range g.k {
-			rows := g.ms[j].enc.Rows
+			rows := g.wrows[j]
 			g.dst[j] = g.out[j][t*rows : (t+1)*rows]
 		}
 		p.ForArgsBalanced(total, align, kernels.Args{Obj: g}, sharedChunk)
@@ -264,12 +228,15 @@ func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 	}
 }
 
-// sharedGroup is MatMulShared's loop over the rows of several matrices,
-// laid end to end in spans padded to whole 64-row tiles, and over the
-// product tables of their prepared inputs, laid end to end likewise.
+// sharedGroup is the matrix-vector loop over the rows of several matrices
+// (MatMulShared) or of a window of one (MulRows), laid end to end in spans
+// padded to whole 64-row tiles, and over the product tables of their
+// prepared inputs, laid end to end likewise.
 type sharedGroup struct {
 	k      int
 	ms     [4]*Encoded
+	woff   [4]int       // each matrix's rows [woff, woff+wrows)
+	wrows  [4]int       // (the whole matrix but in MulRows)
 	out    [4][]float32 // the products of all n vectors
 	dst    [4][]float32 // the current vector's outputs
 	off    [5]int       // span starts
@@ -315,7 +282,7 @@ func (g *sharedGroup) planPrefetch(total, align int) {
 			j++
 		}
 		m := g.ms[j]
-		t0 := (pos - g.off[j]) / 64
+		t0 := (g.woff[j] + pos - g.off[j]) / 64
 		tiles := min(8, (min(pos+size, g.off[j+1])-pos+63)/64)
 		g.pf[w] = prefetchPlan{m: m, t0: t0, t1: t0 + tiles, gEnd: prefetchBytes / (64 * tiles), share: share}
 		pos += size
@@ -386,32 +353,27 @@ func sharedTableChunk(a *kernels.Args, w, lo, hi int) {
 }
 
 // sharedChunk computes the rows [lo, hi) of the spans of a sharedGroup.
-func sharedChunk(a *kernels.Args, _, lo, hi int) {
+// DotRowsInput indexes its output by matrix row, so a window other than
+// the whole matrix goes through the worker's scratch.
+func sharedChunk(a *kernels.Args, worker, lo, hi int) {
 	g := a.Obj.(*sharedGroup)
 	for j := range g.k {
 		r0, r1 := max(lo, g.off[j])-g.off[j], min(hi, g.off[j+1])-g.off[j]
-		r1 = min(r1, g.ms[j].enc.Rows)
-		if r0 < r1 {
-			_ = g.ms[j].enc.DotRowsInput(g.dst[j], g.ins[g.in[j]], r0, r1) // shapes match by construction
+		r1 = min(r1, g.wrows[j])
+		if r0 >= r1 {
+			continue
 		}
+		m, in, off := g.ms[j], g.ins[g.in[j]], g.woff[j]
+		// shapes match by construction
+		if off == 0 {
+			_ = m.enc.DotRowsInput(g.dst[j], in, r0, r1)
+			continue
+		}
+		buf := grow(m.rows[worker], off+r1)
+		m.rows[worker] = buf
+		_ = m.enc.DotRowsInput(buf, in, off+r0, off+r1)
+		copy(g.dst[j][r0:r1], buf[off+r0:off+r1])
 	}
-}
-
-// encDotChunk computes one worker's rows of a matrix-vector product.
-// Rows are relative to the window at a.I[1]; DotRowsInput indexes its
-// output by absolute row, so a window other than the whole matrix goes
-// through the worker's scratch.
-func encDotChunk(a *kernels.Args, worker, lo, hi int) {
-	m := a.Obj.(*Encoded)
-	off := a.I[1]
-	if off == 0 {
-		_ = m.enc.DotRowsInput(a.A, m.cur, lo, hi)
-		return
-	}
-	buf := grow(m.rows[worker], off+hi)
-	m.rows[worker] = buf
-	_ = m.enc.DotRowsInput(buf, m.cur, off+lo, off+hi)
-	copy(a.A[lo:hi], buf[off+lo:off+hi])
 }
 
 // encMulChunk computes one worker's rows of a matrix-matrix product, a
