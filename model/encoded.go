@@ -210,6 +210,7 @@ func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 		align = max(align, g.ms[j].align)
 	}
 	g.threads = p.Threads()
+	g.assign()
 	cols := g.ms[0].enc.Cols
 	for t := range n {
 		g.prepare(x[t*cols : (t+1)*cols])
@@ -305,10 +306,10 @@ func (g *sharedGroup) prefetchStep(w, n int) {
 	}
 }
 
-// prepare rotates x once for the group's matrices and sets up one input
-// per codec (the first matrix's, then copies of its rotation), leaving
-// their tables to build.
-func (g *sharedGroup) prepare(x []float32) {
+// assign gives each matrix its prepared input: one per codec, owned by
+// the codec's first matrix (g.in, g.owner, g.nin). It depends on the
+// matrices only, so run calls it once for all vectors.
+func (g *sharedGroup) assign() {
 	g.nin = 0
 	for j, m := range g.ms[:g.k] {
 		g.in[j] = -1
@@ -318,20 +319,28 @@ func (g *sharedGroup) prepare(x []float32) {
 				break
 			}
 		}
-		if g.in[j] >= 0 {
-			continue
+		if g.in[j] < 0 {
+			g.in[j], g.owner[g.nin] = g.nin, j
+			g.nin++
 		}
+	}
+}
+
+// prepare rotates x once for the group's matrices and sets up their
+// inputs (the first owner's from x, the others from its rotation),
+// leaving their tables to build.
+func (g *sharedGroup) prepare(x []float32) {
+	for i, j := range g.owner[:g.nin] {
 		in := inputPool.Get().(*codec.Input)
 		// lengths and rotations match by construction
 		var groups int
-		if g.nin == 0 {
-			groups, _ = in.PrepareTable(m.enc, x)
+		if i == 0 {
+			groups, _ = in.PrepareTable(g.ms[j].enc, x)
 		} else {
-			groups, _ = in.PrepareTableFrom(m.enc, g.ins[0])
+			groups, _ = in.PrepareTableFrom(g.ms[j].enc, g.ins[0])
 		}
-		g.in[j], g.ins[g.nin], g.owner[g.nin] = g.nin, in, j
-		g.groups[g.nin+1] = g.groups[g.nin] + groups
-		g.nin++
+		g.ins[i] = in
+		g.groups[i+1] = g.groups[i] + groups
 	}
 }
 
