@@ -1,6 +1,10 @@
 package codec
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/upgtools/upg/kernels"
+)
 
 // Input is one input vector of a matrix-vector product prepared once —
 // rotated and, for the int8 kernels, quantized — so that several
@@ -88,7 +92,7 @@ func growF32(b []float32, n int) []float32 {
 // BuildTable builds groups [lo, hi) of the product table after
 // PrepareTable; calls on disjoint ranges may run concurrently.
 func (in *Input) BuildTable(lo, hi int) {
-	if in.lq && lo >= 0 && lo <= hi && hi*lutHalf <= len(in.lt.t) {
+	if in.lq && lo >= 0 && lo <= hi && hi*kernels.LUTHalf <= len(in.lt.t) {
 		in.lt.fill(lo, hi)
 	}
 }

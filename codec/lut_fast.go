@@ -24,10 +24,6 @@ import (
 // Gaussian-like rotated inputs the relative error of a product is ≈ 1%,
 // against the ≈ 30% (√NMSE) of the 2-bit weights themselves.
 
-// lutHalf is the number of table entries stored per group: the first
-// half of the codebook.
-const lutHalf = 128
-
 // lutTable is one input's product table.
 type lutTable struct {
 	t     []int8
@@ -58,10 +54,10 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	if m != m || math.IsInf(float64(m), 0) {
 		return 0, false
 	}
-	if cap(t.t) < groups*lutHalf {
-		t.t = make([]int8, groups*lutHalf)
+	if cap(t.t) < groups*kernels.LUTHalf {
+		t.t = make([]int8, groups*kernels.LUTHalf)
 	}
-	t.t = t.t[:groups*lutHalf]
+	t.t = t.t[:groups*kernels.LUTHalf]
 	t.scale = 0
 	if bound := math.Sqrt(float64(m)) * s.maxN * (1 + 1e-4); bound > 0 && !math.IsInf(127/bound, 0) {
 		t.inv = float32(127 / bound)
@@ -119,12 +115,12 @@ func maxGroupNorm2(xr []float32, d int) float32 {
 // ranges may be filled concurrently.
 func (t *lutTable) fill(lo, hi int) {
 	if t.inv == 0 {
-		clear(t.t[lo*lutHalf : hi*lutHalf])
+		clear(t.t[lo*kernels.LUTHalf : hi*kernels.LUTHalf])
 		return
 	}
 	d := t.s.d
 	// Sizes match by construction: LUTBuildHalf cannot fail.
-	_ = kernels.LUTBuildHalf(t.t[lo*lutHalf:hi*lutHalf], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
+	_ = kernels.LUTBuildHalf(t.t[lo*kernels.LUTHalf:hi*kernels.LUTHalf], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
 }
 
 // lutBatch is the number of tiles per kernel call (the int32 sums live on

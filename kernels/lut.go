@@ -23,6 +23,10 @@ const LUTTileRows = 64
 // accepts.
 const LUTMaxDim = 8
 
+// LUTHalf is the number of table entries LUTBuildHalf stores per group and
+// LUTDotSym reads: the first half of a sign-symmetric 256-entry codebook.
+const LUTHalf = 128
+
 // ErrLUTArgs marks arguments of the LUT kernels (LUTBuildHalf, LUTDotSym,
 // LUTScaleRows) that do not fit together: a group size out of range, a
 // negative shape, a slice too short for the shape.
@@ -49,14 +53,14 @@ func LUTBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) err
 	if d < 1 || d > LUTMaxDim {
 		return fmt.Errorf("kernels: LUTBuildHalf: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
 	}
-	if len(cb) < d*128 {
-		return fmt.Errorf("kernels: LUTBuildHalf: codebook of %d floats, need %d for d=%d: %w", len(cb), d*128, d, ErrLUTArgs)
+	if len(cb) < d*LUTHalf {
+		return fmt.Errorf("kernels: LUTBuildHalf: codebook of %d floats, need %d for d=%d: %w", len(cb), d*LUTHalf, d, ErrLUTArgs)
 	}
 	G := (len(x) + d - 1) / d
-	if len(dst)/128 < G {
-		return fmt.Errorf("kernels: LUTBuildHalf: table of %d bytes, need %d for %d groups: %w", len(dst), G*128, G, ErrLUTArgs)
+	if len(dst)/LUTHalf < G {
+		return fmt.Errorf("kernels: LUTBuildHalf: table of %d bytes, need %d for %d groups: %w", len(dst), G*LUTHalf, G, ErrLUTArgs)
 	}
-	lutBuildHalf(dst[:G*128], x, d, cb[:d*128], inv)
+	lutBuildHalf(dst[:G*LUTHalf], x, d, cb[:d*LUTHalf], inv)
 	return nil
 }
 
@@ -81,8 +85,8 @@ func LUTDotSym(out []int32, codes []byte, nt, G int, half []int8) error {
 	switch {
 	case nt < 0 || G < 0:
 		return fmt.Errorf("kernels: LUTDotSym: negative shape %d tiles × %d groups: %w", nt, G, ErrLUTArgs)
-	case len(half)/128 < G:
-		return fmt.Errorf("kernels: LUTDotSym: table of %d bytes, need 128 per group for %d groups: %w", len(half), G, ErrLUTArgs)
+	case len(half)/LUTHalf < G:
+		return fmt.Errorf("kernels: LUTDotSym: table of %d bytes, need %d per group for %d groups: %w", len(half), LUTHalf, G, ErrLUTArgs)
 	case len(out)/LUTTileRows < nt:
 		return fmt.Errorf("kernels: LUTDotSym: output of %d sums, need %d per tile for %d tiles: %w", len(out), LUTTileRows, nt, ErrLUTArgs)
 	case G > 0 && len(codes)/LUTTileRows/G < nt:
@@ -95,7 +99,7 @@ func LUTDotSym(out []int32, codes []byte, nt, G int, half []int8) error {
 		clear(out[:nt*LUTTileRows])
 		return nil
 	}
-	lutDotSym(out[:nt*LUTTileRows], codes[:nt*G*LUTTileRows], nt, G, half[:G*128])
+	lutDotSym(out[:nt*LUTTileRows], codes[:nt*G*LUTTileRows], nt, G, half[:G*LUTHalf])
 	return nil
 }
 
@@ -125,11 +129,11 @@ func lutBuildHalfGo(dst []int8, x []float32, d int, cb []float32, inv float32) {
 				xs[i] = x[k] * inv
 			}
 		}
-		out := dst[g*128 : g*128+128]
+		out := dst[g*LUTHalf : (g+1)*LUTHalf]
 		for j := range out {
 			acc := float32(xs[0] * cb[j])
 			for i := 1; i < d; i++ {
-				acc += float32(xs[i] * cb[i*128+j])
+				acc += float32(xs[i] * cb[i*LUTHalf+j])
 			}
 			out[j] = sat8(acc)
 		}
@@ -145,7 +149,7 @@ func lutDotSymGo(out []int32, codes []byte, nt, G int, half []int8) {
 			var sum int32
 			for g := range G {
 				c := codes[(t*G+g)*LUTTileRows+i]
-				e := half[g*128+int(c&127)]
+				e := half[g*LUTHalf+int(c&127)]
 				if c >= 128 {
 					e = -e // int8: −(−128) wraps to −128
 				}
