@@ -108,16 +108,20 @@ func (p *Pool) work(w *poolWorker) {
 }
 
 // spinUntil polls cond for up to spinFor and reports whether it held.
-// Every few polls it yields the core (osYield), so that on a machine with
-// more runnable threads than cores the spinning thread does not keep one
-// that is waiting for it (or another process) from running.
+// Between polls it executes PAUSE (cpuPause), and every 256 polls (~10 µs)
+// it yields the core (osYield), so that on a machine with more runnable
+// threads than cores the spinning thread does not keep one that is waiting
+// for it (or another process) from running. Yielding more often made the
+// sched_yield system call the spinner's main activity, which delays its
+// reaction to a posted job.
 func spinUntil(cond func() bool) bool {
 	var deadline time.Time
 	for i := 0; ; i++ {
 		if cond() {
 			return true
 		}
-		if i%32 == 31 {
+		cpuPause()
+		if i%256 == 255 {
 			osYield()
 			now := time.Now()
 			if deadline.IsZero() {
