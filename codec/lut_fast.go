@@ -50,7 +50,7 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	groups := lutGroups(len(xr), s.d)
 	t.s, t.xr, t.inv = s, xr, 0
 	// an overflow to +Inf, like a NaN, sends the product to the reference
-	m := maxGroupNorm2(xr, s.d)
+	m := kernels.MaxGroupNorm2(xr, s.d)
 	if m != m || math.IsInf(float64(m), 0) {
 		return 0, false
 	}
@@ -64,51 +64,6 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 		t.scale = 1 / t.inv
 	}
 	return groups, true
-}
-
-// maxGroupNorm2 returns the largest squared norm of the groups of d
-// consecutive values of xr (the last group may be short), each summed in
-// float32 from its first value to its last; NaN if any value is NaN. It
-// runs on one thread before every table build, so the usual group sizes
-// take four groups per step into four running maxima (max's NaN handling
-// makes one running maximum a long dependency chain).
-func maxGroupNorm2(xr []float32, d int) float32 {
-	var m0, m1, m2, m3 float32
-	g := 0
-	switch d {
-	case 2:
-		for ; g+8 <= len(xr); g += 8 {
-			v := xr[g : g+8 : g+8]
-			m0 = max(m0, v[0]*v[0]+v[1]*v[1])
-			m1 = max(m1, v[2]*v[2]+v[3]*v[3])
-			m2 = max(m2, v[4]*v[4]+v[5]*v[5])
-			m3 = max(m3, v[6]*v[6]+v[7]*v[7])
-		}
-	case 4:
-		for ; g+16 <= len(xr); g += 16 {
-			v := xr[g : g+16 : g+16]
-			m0 = max(m0, v[0]*v[0]+v[1]*v[1]+v[2]*v[2]+v[3]*v[3])
-			m1 = max(m1, v[4]*v[4]+v[5]*v[5]+v[6]*v[6]+v[7]*v[7])
-			m2 = max(m2, v[8]*v[8]+v[9]*v[9]+v[10]*v[10]+v[11]*v[11])
-			m3 = max(m3, v[12]*v[12]+v[13]*v[13]+v[14]*v[14]+v[15]*v[15])
-		}
-	case 5:
-		for ; g+20 <= len(xr); g += 20 {
-			v := xr[g : g+20 : g+20]
-			m0 = max(m0, v[0]*v[0]+v[1]*v[1]+v[2]*v[2]+v[3]*v[3]+v[4]*v[4])
-			m1 = max(m1, v[5]*v[5]+v[6]*v[6]+v[7]*v[7]+v[8]*v[8]+v[9]*v[9])
-			m2 = max(m2, v[10]*v[10]+v[11]*v[11]+v[12]*v[12]+v[13]*v[13]+v[14]*v[14])
-			m3 = max(m3, v[15]*v[15]+v[16]*v[16]+v[17]*v[17]+v[18]*v[18]+v[19]*v[19])
-		}
-	}
-	for ; g < len(xr); g += d {
-		var n2 float32
-		for _, v := range xr[g:min(len(xr), g+d)] {
-			n2 += v * v
-		}
-		m0 = max(m0, n2)
-	}
-	return max(m0, m1, m2, m3)
 }
 
 // fill builds groups [lo, hi) of the table set up by setup; disjoint

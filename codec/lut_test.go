@@ -222,33 +222,3 @@ func TestLUTNonFinite(t *testing.T) {
 		}
 	}
 }
-
-// TestMaxGroupNorm2: the unrolled group-norm maximum equals a plain loop
-// over the groups for every group size and length (short last groups
-// included), and is NaN when any value is.
-func TestMaxGroupNorm2(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for d := 1; d <= 8; d++ {
-		for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 19, 20, 21, 64, 101, 2048} {
-			x := make([]float32, n)
-			for i := range x {
-				x[i] = float32(rng.NormFloat64()) * 10
-			}
-			var want float32
-			for g := 0; g < n; g += d {
-				var n2 float32
-				for _, v := range x[g:min(n, g+d)] {
-					n2 += v * v
-				}
-				want = max(want, n2)
-			}
-			if got := maxGroupNorm2(x, d); got != want {
-				t.Fatalf("d=%d n=%d: %v, want %v", d, n, got, want)
-			}
-			x[rng.IntN(n)] = float32(math.NaN())
-			if got := maxGroupNorm2(x, d); got == got {
-				t.Fatalf("d=%d n=%d with a NaN: %v, want NaN", d, n, got)
-			}
-		}
-	}
-}
