@@ -122,17 +122,28 @@ func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi i
 // still being built. Ranges are clipped to the matrix; other codecs do
 // nothing.
 func (e *Encoded) PrefetchTiles(t0, t1, g0, g1 int) {
-	st := e.state.Load()
-	if st == nil || st.lutGroups == 0 {
-		return
-	}
-	groups, codes := st.lutGroups, st.lutCodes
-	t0, t1 = max(t0, 0), min(t1, lutTiles(e.Rows))
+	codes, groups := e.TileCodes(t0, t1)
 	g0, g1 = max(g0, 0), min(g1, groups)
 	if g0 >= g1 {
 		return
 	}
-	for t := t0; t < t1; t++ {
+	for t := range len(codes) / (groups * lutTile) {
 		kernels.Prefetch(codes[(t*groups+g0)*lutTile : (t*groups+g1)*lutTile])
 	}
+}
+
+// TileCodes returns the LUT codes of tiles [t0, t1) (clamped to the
+// matrix) and the number of groups G of each: tile t's codes are the G·64
+// bytes at (t−t0)·G·64, group-major. A matrix of another codec has none.
+func (e *Encoded) TileCodes(t0, t1 int) (codes []byte, groups int) {
+	st := e.state.Load()
+	if st == nil || st.lutGroups == 0 {
+		return nil, 0
+	}
+	groups = st.lutGroups
+	t0, t1 = max(t0, 0), min(t1, lutTiles(e.Rows))
+	if t0 >= t1 {
+		return nil, groups
+	}
+	return st.lutCodes[t0*groups*lutTile : t1*groups*lutTile], groups
 }

@@ -107,6 +107,21 @@ func TestLUTLayout(t *testing.T) {
 			if got, want := len(e.Blobs["codes"]), lutTiles(tc.rows)*64*groups; got != want {
 				t.Fatalf("codes blob %d bytes, want %d", got, want)
 			}
+			if err := e.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			// TileCodes: tile ranges clipped to the matrix, G per tile
+			for _, tr := range [][3]int{{0, 1, 0}, {1, 9, 1}, {-3, 9, 0}, {5, 2, 5}} {
+				codes, g := e.TileCodes(tr[0], tr[1])
+				want := max(0, min(tr[1], lutTiles(tc.rows))-max(tr[0], 0)) * groups * 64
+				if g != groups || len(codes) != want {
+					t.Fatalf("TileCodes(%d, %d): %d bytes, %d groups; want %d, %d", tr[0], tr[1], len(codes), g, want, groups)
+				}
+				if want > 0 && &codes[0] != &e.Blobs["codes"][tr[2]*groups*64] {
+					t.Fatalf("TileCodes(%d, %d) does not start at tile %d", tr[0], tr[1], tr[2])
+				}
+			}
+			e.PrefetchTiles(-1, 99, -5, groups+3) // clipped, no effect on results
 			before := make([]float32, p)
 			after := make([]float32, p)
 			for _, rg := range [][2]int{{0, 0}, {tc.rows - 1, groups - 1}, {64 % tc.rows, 1}} {
@@ -131,6 +146,14 @@ func TestLUTLayout(t *testing.T) {
 				}
 			}
 		})
+	}
+	c, _ := Lookup("q4")
+	e, err := c.Encode(gaussian(70*64, 5), 70, 64, nil, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codes, g := e.TileCodes(0, 2); codes != nil || g != 0 {
+		t.Fatalf("q4 TileCodes: %d bytes, %d groups; want none", len(codes), g)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Pool is a fixed set of worker goroutines that split loops between them.
@@ -34,6 +35,17 @@ type poolWorker struct {
 	parked atomic.Bool   // the worker sleeps on wake
 	wake   chan struct{} // buffered, 1; closed by Close
 	closed atomic.Bool
+
+	idle    idlePlan      // written by the caller between loops, before idleGen is bumped
+	idleGen atomic.Uint64 // bumped by PrefetchIdle
+	idleEnd atomic.Int64  // plans the worker prefetched to the end (for tests)
+}
+
+// idlePlan is memory a waiting worker prefetches: count regions of row
+// bytes, stride bytes apart from base.
+type idlePlan struct {
+	base               unsafe.Pointer
+	row, stride, count int
 }
 
 // spinFor is how long a worker or the caller polls before parking: longer
@@ -83,9 +95,27 @@ func NewPool(threads int) *Pool {
 // work is a worker's loop: wait for the next job (spinning, then parked),
 // run it, report it done.
 func (p *Pool) work(w *poolWorker) {
-	var last uint64
+	var last, gen uint64
+	var plan idlePlan
+	var pos int // bytes of plan prefetched
+	idle := func() bool {
+		if g := w.idleGen.Load(); g != gen {
+			gen, plan, pos = g, w.idle, 0
+		}
+		if plan.base == nil || pos >= plan.row*plan.count {
+			return false
+		}
+		// one 1 KiB step per poll keeps the reaction to a job quick
+		r, off := pos/plan.row, pos%plan.row
+		n := min(idleStep, plan.row-off)
+		prefetch(unsafe.Add(plan.base, r*plan.stride+off), n)
+		if pos += n; pos == plan.row*plan.count {
+			w.idleEnd.Add(1)
+		}
+		return true
+	}
 	for {
-		if !spinUntil(func() bool { return w.seq.Load() != last || w.closed.Load() }) {
+		if !spinUntil(func() bool { return w.seq.Load() != last || w.closed.Load() }, idle) {
 			w.parked.Store(true)
 			if w.seq.Load() == last && !w.closed.Load() {
 				<-w.wake
@@ -97,6 +127,7 @@ func (p *Pool) work(w *poolWorker) {
 			return
 		}
 		last = w.seq.Load()
+		gen, plan = w.idleGen.Load(), idlePlan{} // a job ends the wait the plan was for
 		p.runJob(w.job)
 		if p.pending.Add(-1) == 0 && p.parked.Load() {
 			select {
@@ -114,11 +145,14 @@ func (p *Pool) work(w *poolWorker) {
 // for it (or another process) from running. Yielding more often made the
 // sched_yield system call the spinner's main activity, which delays its
 // reaction to a posted job.
-func spinUntil(cond func() bool) bool {
+func spinUntil(cond, idle func() bool) bool {
 	var deadline time.Time
 	for i := 0; ; i++ {
 		if cond() {
 			return true
+		}
+		if idle != nil && idle() {
+			continue
 		}
 		cpuPause()
 		if i%256 == 255 {
@@ -209,6 +243,28 @@ func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo
 	p.args = Args{}
 }
 
+// idleStep is how many bytes a waiting worker prefetches between two polls
+// for its next job.
+const idleStep = 1 << 10
+
+// PrefetchIdle asks worker w (1 ≤ w < Threads; the caller is worker 0) to
+// prefetch into its cache, while it waits for the next loop, count regions
+// of row bytes, stride bytes apart, from the start of s: typically the
+// first bytes of the tiles of weights it will likely read first. It is a
+// hint: it changes no result, the worker stops at the next loop, and a
+// plan that does not fit in s, a parked worker or a pool without worker w
+// prefetches nothing. Like the loops, it must be called by the pool's one
+// caller, never during a loop.
+func PrefetchIdle[T any](p *Pool, w int, s []T, row, stride, count int) {
+	if p == nil || w < 1 || w >= p.threads || len(s) == 0 || row <= 0 || stride < row || count <= 0 ||
+		(count-1)*stride+row > len(s)*int(unsafe.Sizeof(s[0])) {
+		return
+	}
+	wk := p.workers[w-1]
+	wk.idle = idlePlan{base: unsafe.Pointer(unsafe.SliceData(s)), row: row, stride: stride, count: count}
+	wk.idleGen.Add(1)
+}
+
 // GuidedChunk is the size of the next chunk ForArgsBalanced hands out when
 // left elements remain on a pool of threads: left/(2·threads) rounded down
 // to a multiple of align, at least align (align ≥ 1).
@@ -254,7 +310,7 @@ func (p *Pool) post(w *poolWorker) {
 
 // wait returns when every worker has finished its part of the loop.
 func (p *Pool) wait() {
-	if !spinUntil(func() bool { return p.pending.Load() == 0 }) {
+	if !spinUntil(func() bool { return p.pending.Load() == 0 }, nil) {
 		// Tokens on done may be stale (sent for an earlier check): each
 		// one only makes this loop look again.
 		p.parked.Store(true)

@@ -177,3 +177,59 @@ func TestGuidedChunk(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetchIdle: a waiting worker prefetches a posted plan to its end;
+// plans that do not fit their slice or name no worker are ignored; loops
+// posted while a plan runs are unaffected and allocate nothing.
+func TestPrefetchIdle(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	buf := make([]byte, 1<<20)
+	w := p.workers[0]
+	tl := &poolTally{seen: make([]int32, 1000)}
+	counts := make([]float32, 2)
+	// A worker takes plans while it spins after a loop (not once parked):
+	// retry if the test goroutine was descheduled past that window.
+	posted := uint64(0)
+	for try := 0; ; try++ {
+		if try == 100 {
+			t.Fatal("the worker never finished a prefetch plan")
+		}
+		want := w.idleEnd.Load() + 1
+		p.ForArgs(len(tl.seen), 16, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
+		PrefetchIdle(p, 1, buf, 5000, 1<<16, 16) // 16 regions of 5000 bytes, 64 KiB apart
+		posted++
+		deadline := time.Now().Add(20 * time.Millisecond)
+		for w.idleEnd.Load() < want && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Microsecond)
+		}
+		if w.idleEnd.Load() >= want {
+			break
+		}
+	}
+	for _, bad := range []struct{ w, row, stride, count int }{
+		{0, 64, 64, 1}, {2, 64, 64, 1}, {1, 0, 64, 1}, {1, 128, 64, 2}, {1, 64, 64, 0}, {1, 1 << 20, 1 << 20, 2}, {1, 1<<20 + 1, 1 << 21, 1},
+	} {
+		PrefetchIdle(p, bad.w, buf, bad.row, bad.stride, bad.count)
+	}
+	PrefetchIdle[byte](nil, 1, buf, 64, 64, 1)
+	PrefetchIdle(p, 1, buf[:0], 64, 64, 1)
+	if got := w.idleGen.Load(); got != posted {
+		t.Fatalf("%d plans posted, want %d (the others are invalid)", got, posted)
+	}
+	for i := range tl.seen {
+		tl.seen[i] = 0
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		PrefetchIdle(p, 1, buf, 1<<20, 1<<20, 1)
+		p.ForArgsBalanced(len(tl.seen), 16, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per plan and loop", allocs)
+	}
+	for i, s := range tl.seen {
+		if s != 21 {
+			t.Fatalf("index %d visited %d times, want 21", i, s)
+		}
+	}
+}

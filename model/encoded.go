@@ -201,9 +201,11 @@ func MatMulShared(p *kernels.Pool, ls []Linear, dsts [][]float32, x []float32, n
 }
 
 // run computes the products of the group's matrices with the n vectors x,
-// one vector at a time: one preparation, one parallel loop building the
-// tables (during which each worker prefetches the codes its first chunk of
-// the products starts with), one parallel loop over all rows.
+// one vector at a time: one preparation by the caller (during which the
+// other workers, otherwise idle, prefetch the codes their first chunk of
+// the products starts with), one parallel loop building the tables (during
+// which every worker prefetches those codes), one parallel loop over all
+// rows.
 func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 	total, align := g.off[g.k], 1
 	for j := range g.k {
@@ -213,9 +215,14 @@ func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 	g.assign()
 	cols := g.ms[0].enc.Cols
 	for t := range n {
+		g.planPrefetch(total, align)
+		g.postIdlePrefetch(p)
 		g.prepare(x[t*cols : (t+1)*cols])
 		if g.groups[g.nin] > 0 {
-			g.planPrefetch(total, align)
+			share := (g.groups[g.nin] + g.threads - 1) / g.threads
+			for w := range g.pf {
+				g.pf[w].share = share
+			}
 			p.ForArgsBalanced(g.groups[g.nin], 32, kernels.Args{Obj: g}, sharedTableChunk)
 		}
 		for j := range g.k {
@@ -271,7 +278,6 @@ type prefetchPlan struct {
 // them.
 func (g *sharedGroup) planPrefetch(total, align int) {
 	left, pos := total, 0
-	share := (g.groups[g.nin] + g.threads - 1) / g.threads
 	for w := range g.pf {
 		g.pf[w] = prefetchPlan{}
 		if w >= g.threads || pos >= total {
@@ -285,9 +291,25 @@ func (g *sharedGroup) planPrefetch(total, align int) {
 		m := g.ms[j]
 		t0 := (g.woff[j] + pos - g.off[j]) / 64
 		tiles := min(8, (min(pos+size, g.off[j+1])-pos+63)/64)
-		g.pf[w] = prefetchPlan{m: m, t0: t0, t1: t0 + tiles, gEnd: prefetchBytes / (64 * tiles), share: share}
+		g.pf[w] = prefetchPlan{m: m, t0: t0, t1: t0 + tiles, gEnd: prefetchBytes / (64 * tiles)}
 		pos += size
 		left -= size
+	}
+}
+
+// postIdlePrefetch hands each worker but the caller its plan's codes to
+// prefetch while the caller prepares the inputs alone (kernels.PrefetchIdle).
+func (g *sharedGroup) postIdlePrefetch(p *kernels.Pool) {
+	for w := 1; w < g.threads && w < len(g.pf); w++ {
+		pl := &g.pf[w]
+		if pl.m == nil {
+			continue
+		}
+		codes, groups := pl.m.enc.TileCodes(pl.t0, pl.t1)
+		if groups == 0 {
+			continue
+		}
+		kernels.PrefetchIdle(p, w, codes, min(pl.gEnd, groups)*64, groups*64, len(codes)/(groups*64))
 	}
 }
 
