@@ -91,10 +91,18 @@ func growF32(b []float32, n int) []float32 {
 
 // BuildTable builds groups [lo, hi) of the product table after
 // PrepareTable; calls on disjoint ranges may run concurrently.
-func (in *Input) BuildTable(lo, hi int) {
+func (in *Input) BuildTable(lo, hi int) { in.BuildTablePrefetch(lo, hi, nil) }
+
+// BuildTablePrefetch is BuildTable that also brings pf into cache, spread
+// over the build (kernels.LUTBuildHalfPrefetch): typically the first codes
+// the product will read. Without a table to build it prefetches pf at
+// once.
+func (in *Input) BuildTablePrefetch(lo, hi int, pf []byte) {
 	if in.lq && lo >= 0 && lo <= hi && hi*kernels.LUTHalf <= len(in.lt.t) {
-		in.lt.fill(lo, hi)
+		in.lt.fill(lo, hi, pf)
+		return
 	}
+	kernels.Prefetch(pf)
 }
 
 // DotRowsInput sets dst[r] = (decoded row r) · x for lo ≤ r < hi, like

@@ -38,7 +38,7 @@ type lutTable struct {
 func (t *lutTable) build(s *lutSpec, xr []float32) bool {
 	groups, ok := t.setup(s, xr)
 	if ok {
-		t.fill(0, groups)
+		t.fill(0, groups, nil)
 	}
 	return ok
 }
@@ -66,16 +66,17 @@ func (t *lutTable) setup(s *lutSpec, xr []float32) (int, bool) {
 	return groups, true
 }
 
-// fill builds groups [lo, hi) of the table set up by setup; disjoint
-// ranges may be filled concurrently.
-func (t *lutTable) fill(lo, hi int) {
+// fill builds groups [lo, hi) of the table set up by setup, prefetching pf
+// meanwhile; disjoint ranges may be filled concurrently.
+func (t *lutTable) fill(lo, hi int, pf []byte) {
 	if t.inv == 0 {
 		clear(t.t[lo*kernels.LUTHalf : hi*kernels.LUTHalf])
+		kernels.Prefetch(pf)
 		return
 	}
 	d := t.s.d
-	// Sizes match by construction: LUTBuildHalf cannot fail.
-	_ = kernels.LUTBuildHalf(t.t[lo*kernels.LUTHalf:hi*kernels.LUTHalf], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv)
+	// Sizes match by construction: LUTBuildHalfPrefetch cannot fail.
+	_ = kernels.LUTBuildHalfPrefetch(t.t[lo*kernels.LUTHalf:hi*kernels.LUTHalf], t.xr[lo*d:min(hi*d, len(t.xr))], d, t.s.cbHalf, t.inv, pf)
 }
 
 // lutBatch is the number of tiles per kernel call (the int32 sums live on
@@ -114,22 +115,6 @@ func (e *Encoded) lutDotRowsFast(st *decodeState, dst, x, xr []float32, lo, hi i
 	t.xr = nil // the pool keeps the table buffer, not the caller's input
 	lutTablePool.Put(t)
 	return ok
-}
-
-// PrefetchTiles hints the CPU to load into cache the codes of groups
-// [g0, g1) of the 64-row tiles [t0, t1) of a LUT-coded matrix — the start
-// of a product's first kernel pass, fetched while the input's table is
-// still being built. Ranges are clipped to the matrix; other codecs do
-// nothing.
-func (e *Encoded) PrefetchTiles(t0, t1, g0, g1 int) {
-	codes, groups := e.TileCodes(t0, t1)
-	g0, g1 = max(g0, 0), min(g1, groups)
-	if g0 >= g1 {
-		return
-	}
-	for t := range len(codes) / (groups * lutTile) {
-		kernels.Prefetch(codes[(t*groups+g0)*lutTile : (t*groups+g1)*lutTile])
-	}
 }
 
 // TileCodes returns the LUT codes of tiles [t0, t1) (clamped to the

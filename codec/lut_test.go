@@ -121,7 +121,6 @@ func TestLUTLayout(t *testing.T) {
 					t.Fatalf("TileCodes(%d, %d) does not start at tile %d", tr[0], tr[1], tr[2])
 				}
 			}
-			e.PrefetchTiles(-1, 99, -5, groups+3) // clipped, no effect on results
 			before := make([]float32, p)
 			after := make([]float32, p)
 			for _, rg := range [][2]int{{0, 0}, {tc.rows - 1, groups - 1}, {64 % tc.rows, 1}} {

@@ -50,6 +50,18 @@ var ErrLUTArgs = errors.New("invalid LUT kernel arguments")
 // len(cb) ≥ d·128; otherwise it writes nothing and returns an error
 // wrapping ErrLUTArgs.
 func LUTBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) error {
+	return LUTBuildHalfPrefetch(dst, x, d, cb, inv, nil)
+}
+
+// LUTBuildHalfPrefetch is LUTBuildHalf that also asks for the bytes of pf
+// to be brought into cache (L2), as Prefetch does, but spread over the
+// build: the assembly kernel issues two 64-byte lines of pf per group. A
+// product then fetches the first codes it will read while the table is
+// computed, instead of after it: a burst of prefetches stalls the core
+// once the fill buffers are full, so Prefetch after the build would add
+// its time to the build's. What the groups do not cover is prefetched at
+// the end. The table is LUTBuildHalf's.
+func LUTBuildHalfPrefetch(dst []int8, x []float32, d int, cb []float32, inv float32, pf []byte) error {
 	if d < 1 || d > LUTMaxDim {
 		return fmt.Errorf("kernels: LUTBuildHalf: group size %d outside [1, %d]: %w", d, LUTMaxDim, ErrLUTArgs)
 	}
@@ -60,7 +72,7 @@ func LUTBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) err
 	if len(dst)/LUTHalf < G {
 		return fmt.Errorf("kernels: LUTBuildHalf: table of %d bytes, need %d for %d groups: %w", len(dst), G*LUTHalf, G, ErrLUTArgs)
 	}
-	lutBuildHalf(dst[:G*LUTHalf], x, d, cb[:d*LUTHalf], inv)
+	lutBuildHalf(dst[:G*LUTHalf], x, d, cb[:d*LUTHalf], inv, pf)
 	return nil
 }
 

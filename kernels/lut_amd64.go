@@ -8,22 +8,31 @@ import "golang.org/x/sys/cpu"
 // kernels: true when the CPU and the OS support AVX-512 F, BW and VBMI.
 var haveLUTAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
-// lutBuildHalf is LUTBuildHalf after the argument checks (len(dst) ==
-// G·128, len(cb) == d·128): the assembly kernel over the whole groups and
-// the reference for a partial last group (the reference alone without the
-// CPU features).
-func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {
+// lutBuildHalf is LUTBuildHalfPrefetch after the argument checks
+// (len(dst) == G·128, len(cb) == d·128): the assembly kernel over the
+// whole groups, prefetching two lines of pf per group, and the reference
+// for a partial last group (the reference alone without the CPU
+// features); what is left of pf is prefetched at the end.
+func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32, pf []byte) {
 	if !haveLUTAsm {
 		lutBuildHalfGo(dst, x, d, cb, inv)
+		Prefetch(pf)
 		return
 	}
 	full := len(x) / d
 	if full > 0 {
-		lutBuildHalfAVX512(&dst[0], &x[0], full, d, &cb[0], inv)
+		pairs := min(len(pf)/128, full)
+		var p *byte
+		if pairs > 0 {
+			p = &pf[0]
+		}
+		lutBuildHalfAVX512(&dst[0], &x[0], full, d, &cb[0], inv, p, pairs)
+		pf = pf[pairs*128:]
 	}
 	if full*d < len(x) {
 		lutBuildHalfGo(dst[full*128:], x[full*d:], d, cb, inv)
 	}
+	Prefetch(pf)
 }
 
 // lutBuildHalfAVX512 writes the table of G whole groups of d inputs at x
@@ -31,10 +40,13 @@ func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {
 // the 128 entries in 8 chunks of 16 lanes a product with codebook row 0 and
 // fused multiply-adds with rows 1..d-1 (cb[i*128+j]), clamped to
 // [-128, 127] (NaN to -128), converted half to even and narrowed to bytes
-// at dst[g*128+j].
+// at dst[g*128+j]. Before each of the first pairs groups it issues
+// PREFETCHT1 for the next two 64-byte lines from pf: spread over the
+// compute, the prefetches do not wait for free fill buffers as a burst of
+// them does.
 //
 //go:noescape
-func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
+func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32, pf *byte, pairs int)
 
 // lutDotSym is LUTDotSym after the argument checks (nt, G > 0, slices of
 // exactly the needed lengths): eight tiles per pass over the groups while

@@ -49,8 +49,8 @@ GLOBL lutPackIdx<>(SB), RODATA|NOPTR, $64
 	op 384(base), Z16, Z6; \
 	op 448(base), Z16, Z7
 
-// func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32)
-TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-44
+// func lutBuildHalfAVX512(dst *int8, x *float32, G, d int, cb *float32, inv float32, pf *byte, pairs int)
+TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-64
 	MOVQ         dst+0(FP), DI
 	MOVQ         x+8(FP), SI
 	MOVQ         G+16(FP), CX
@@ -60,8 +60,18 @@ TEXT ·lutBuildHalfAVX512(SB), NOSPLIT, $0-44
 	VMOVDQU64    lutPackIdx<>+0(SB), Z28
 	MOVL         $0x42fe0000, AX // 127.0
 	VPBROADCASTD AX, Z30
+	MOVQ         pf+48(FP), R12
+	MOVQ         pairs+56(FP), R13
 
 luthgroup:
+	CMPQ         R13, $0
+	JLE          luthcompute
+	PREFETCHT1   (R12)
+	PREFETCHT1   64(R12)
+	ADDQ         $128, R12
+	DECQ         R13
+
+luthcompute:
 	VBROADCASTSS (SI), Z16
 	VMULPS       Z31, Z16, Z16
 	CHUNKS8(VMULPS, DX)

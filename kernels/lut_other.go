@@ -6,10 +6,11 @@ package kernels
 // build.
 const haveLUTAsm = false
 
-// lutBuildHalf is LUTBuildHalf after the argument checks: the reference on
-// this build.
-func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32) {
+// lutBuildHalf is LUTBuildHalfPrefetch after the argument checks: the
+// reference on this build (where Prefetch does nothing).
+func lutBuildHalf(dst []int8, x []float32, d int, cb []float32, inv float32, pf []byte) {
 	lutBuildHalfGo(dst, x, d, cb, inv)
+	Prefetch(pf)
 }
 
 // lutDotSym is LUTDotSym after the argument checks: the reference on this

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -510,5 +511,39 @@ func TestLUTBuildArgs(t *testing.T) {
 	}
 	if err := LUTBuildHalf(nil, nil, 4, make([]float32, 4*e), 1); err != nil {
 		t.Errorf("empty x: %v", err)
+	}
+}
+
+// TestLUTBuildHalfPrefetch: the table is LUTBuildHalf's whatever the
+// prefetch region (none, shorter than the groups cover, odd lengths,
+// longer), partial last groups included; a bad shape fails the same way.
+func TestLUTBuildHalfPrefetch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	pf := make([]byte, 1<<20)
+	for _, d := range []int{1, 2, 4, 5} {
+		cb := symCodebook(rng, d)
+		for _, n := range []int{1, d + 1, 512*d + 3, 5632} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			G := (n + d - 1) / d
+			want := make([]int8, G*LUTHalf)
+			if err := LUTBuildHalf(want, x, d, cb, 20); err != nil {
+				t.Fatal(err)
+			}
+			for _, np := range []int{0, 1, 127, 128, 200, 64 * G, 128*G + 64, len(pf)} {
+				got := make([]int8, G*LUTHalf)
+				if err := LUTBuildHalfPrefetch(got, x, d, cb, 20, pf[:np]); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("d=%d n=%d prefetching %d bytes: table differs from LUTBuildHalf's", d, n, np)
+				}
+			}
+		}
+	}
+	if err := LUTBuildHalfPrefetch(make([]int8, 10), make([]float32, 8), 4, make([]float32, 512), 1, pf); !errors.Is(err, ErrLUTArgs) {
+		t.Fatalf("short table: %v, want ErrLUTArgs", err)
 	}
 }

@@ -219,10 +219,6 @@ func (g *sharedGroup) run(p *kernels.Pool, x []float32, n int) {
 		g.postIdlePrefetch(p)
 		g.prepare(x[t*cols : (t+1)*cols])
 		if g.groups[g.nin] > 0 {
-			share := (g.groups[g.nin] + g.threads - 1) / g.threads
-			for w := range g.pf {
-				g.pf[w].share = share
-			}
 			p.ForArgsBalanced(g.groups[g.nin], 32, kernels.Args{Obj: g}, sharedTableChunk)
 		}
 		for j := range g.k {
@@ -255,27 +251,28 @@ type sharedGroup struct {
 	groups [5]int          // table group starts per prepared input
 
 	threads int
-	pf      [8]prefetchPlan // per worker, while the tables are built
+	pf      [8]prefetchPlan // per worker, before and while the tables are built
 }
 
-// prefetchBytes is how much of its first chunk's codes a worker prefetches
-// while the product tables are built (~5 µs of compute during which memory
-// would otherwise idle: about what one core streams in that time).
-const prefetchBytes = 64 << 10
+// idlePrefetchBytes is how much of its first chunk's codes a worker
+// prefetches while the caller prepares the input alone (~5 µs, about what
+// one core streams in that time). While the tables are built, each worker
+// then prefetches the following codes, two 64-byte lines per table group
+// it builds (kernels.LUTBuildHalfPrefetch).
+const idlePrefetchBytes = 64 << 10
 
-// prefetchPlan is the codes one worker prefetches: groups [g, gEnd) of
-// tiles [t0, t1) of m, g advancing as the worker builds table groups.
+// prefetchPlan is the codes one worker prefetches: the start of its likely
+// first chunk, the first idlePrefetchBytes while it waits for the tables'
+// loop, the rest (from done on) while it builds tables.
 type prefetchPlan struct {
-	m            *Encoded
-	t0, t1       int
-	g, gEnd      int
-	built, share int // table groups built so far, and the worker's share
+	codes []byte
+	done  int
 }
 
-// planPrefetch sets each worker's prefetch plan: the first kernel pass
-// (up to 8 tiles) of the chunk of [0, total) rows it is likely to take
-// first — chunk w for worker w, the chunks cut as ForArgsBalanced cuts
-// them.
+// planPrefetch sets each worker's prefetch plan: the codes of the first
+// kernel pass (up to 8 tiles) of the chunk of [0, total) rows it is likely
+// to take first — chunk w for worker w, the chunks cut as ForArgsBalanced
+// cuts them.
 func (g *sharedGroup) planPrefetch(total, align int) {
 	left, pos := total, 0
 	for w := range g.pf {
@@ -288,44 +285,40 @@ func (g *sharedGroup) planPrefetch(total, align int) {
 		for g.off[j+1] <= pos {
 			j++
 		}
-		m := g.ms[j]
 		t0 := (g.woff[j] + pos - g.off[j]) / 64
 		tiles := min(8, (min(pos+size, g.off[j+1])-pos+63)/64)
-		g.pf[w] = prefetchPlan{m: m, t0: t0, t1: t0 + tiles, gEnd: prefetchBytes / (64 * tiles)}
+		codes, _ := g.ms[j].enc.TileCodes(t0, t0+tiles)
+		g.pf[w] = prefetchPlan{codes: codes}
+		if w > 0 { // the caller prepares the input meanwhile
+			g.pf[w].done = min(len(codes), idlePrefetchBytes)
+		}
 		pos += size
 		left -= size
 	}
 }
 
-// postIdlePrefetch hands each worker but the caller its plan's codes to
-// prefetch while the caller prepares the inputs alone (kernels.PrefetchIdle).
+// postIdlePrefetch hands each worker but the caller the first
+// idlePrefetchBytes of its plan to prefetch while the caller prepares the
+// inputs alone (kernels.PrefetchIdle).
 func (g *sharedGroup) postIdlePrefetch(p *kernels.Pool) {
 	for w := 1; w < g.threads && w < len(g.pf); w++ {
-		pl := &g.pf[w]
-		if pl.m == nil {
-			continue
+		if pl := &g.pf[w]; pl.done > 0 {
+			kernels.PrefetchIdle(p, w, pl.codes, pl.done, pl.done, 1)
 		}
-		codes, groups := pl.m.enc.TileCodes(pl.t0, pl.t1)
-		if groups == 0 {
-			continue
-		}
-		kernels.PrefetchIdle(p, w, codes, min(pl.gEnd, groups)*64, groups*64, len(codes)/(groups*64))
 	}
 }
 
-// prefetchStep advances worker w's plan in proportion to the n table
-// groups it has just built.
-func (g *sharedGroup) prefetchStep(w, n int) {
-	if w >= len(g.pf) || g.pf[w].m == nil {
-		return
+// nextPrefetch returns the next bytes of worker w's plan to prefetch while
+// it builds n table groups: two lines per group.
+func (g *sharedGroup) nextPrefetch(w, n int) []byte {
+	if w >= len(g.pf) {
+		return nil
 	}
 	pl := &g.pf[w]
-	pl.built += n
-	g1 := min(pl.gEnd, (pl.gEnd*pl.built+pl.share-1)/max(pl.share, 1))
-	if g1 > pl.g {
-		pl.m.enc.PrefetchTiles(pl.t0, pl.t1, pl.g, g1)
-		pl.g = g1
-	}
+	end := min(len(pl.codes), pl.done+n*128)
+	b := pl.codes[pl.done:end]
+	pl.done = end
+	return b
 }
 
 // assign gives each matrix its prepared input: one per codec, owned by
@@ -367,19 +360,15 @@ func (g *sharedGroup) prepare(x []float32) {
 }
 
 // sharedTableChunk builds the table groups [lo, hi) of a sharedGroup's
-// prepared inputs, laid end to end, 32 at a time, each step followed by
-// one of the worker's prefetches.
+// prepared inputs, laid end to end, prefetching the worker's plan as it
+// goes.
 func sharedTableChunk(a *kernels.Args, w, lo, hi int) {
 	g := a.Obj.(*sharedGroup)
-	for s0 := lo; s0 < hi; s0 += 32 {
-		s1 := min(s0+32, hi)
-		for i := range g.nin {
-			g0, g1 := max(s0, g.groups[i])-g.groups[i], min(s1, g.groups[i+1])-g.groups[i]
-			if g0 < g1 {
-				g.ins[i].BuildTable(g0, g1)
-			}
+	for i := range g.nin {
+		g0, g1 := max(lo, g.groups[i])-g.groups[i], min(hi, g.groups[i+1])-g.groups[i]
+		if g0 < g1 {
+			g.ins[i].BuildTablePrefetch(g0, g1, g.nextPrefetch(w, g1-g0))
 		}
-		g.prefetchStep(w, s1-s0)
 	}
 }
 
