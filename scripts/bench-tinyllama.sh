@@ -4,7 +4,8 @@
 # (--prefer speed: LUT codecs) and of its --prefer quality conversion (vq
 # codecs), measured one after the other on the same machine, with the
 # machine's read bandwidth and FP32 FMA peak (docs/measurement.md
-# definitions, medians).
+# definitions, medians; each decode run's efficiency against the bandwidth
+# measured right after it).
 #
 #   scripts/bench-tinyllama.sh [WORKDIR] [THREADS]
 #
@@ -38,10 +39,12 @@ bf = rows["bf16"][0]["decode"]["median_tok_per_s"]
 m = rows["bf16"][0]["machine"]
 print(f"machine: read bandwidth {m['memory_read_bandwidth']['median_gb_per_s']:.1f} GB/s, "
       f"FP32 FMA peak {m['fp32_fma_peak']['gflop_per_s']:.0f} GFLOP/s ({m['threads']} threads)")
-print(f"{'model':6} {'decode tok/s':>12} {'× BF16':>7} {'bw eff':>7} {'pp512 tok/s':>12} {'FLOP eff':>8} {'peak RSS MiB':>12}")
+print("bw eff: median over the decode runs of each run's efficiency against the bandwidth measured right after it")
+print(f"{'model':6} {'decode tok/s':>12} {'× BF16':>7} {'bw eff':>7} {'(GB/s)':>6} {'pp512 tok/s':>12} {'FLOP eff':>8} {'peak RSS MiB':>12}")
 for name, (d, p) in rows.items():
     t = d["decode"]["median_tok_per_s"]
-    print(f"{name:6} {t:12.2f} {t/bf:7.2f} {d['bandwidth_efficiency']:7.1%} "
+    bw = sorted(d["paired_bandwidth"]["read_gb_per_s"])
+    print(f"{name:6} {t:12.2f} {t/bf:7.2f} {d['bandwidth_efficiency']:7.1%} {bw[len(bw)//2]:6.1f} "
           f"{p['prefill']['median_tok_per_s']:12.2f} {p['prefill_flop_efficiency']:8.1%} "
           f"{max(d['peak_rss_bytes'], p['peak_rss_bytes'])/2**20:12.0f}")
 PY

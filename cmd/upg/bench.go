@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +25,7 @@ type benchFlags struct {
 	membw, flops      bool
 	membwMiB          int
 	flopsDur          time.Duration
+	paired            bool
 }
 
 // rateStats summarises the tokens/s of the repetitions.
@@ -32,13 +37,19 @@ type rateStats struct {
 }
 
 func newRateStats(runs []float64) rateStats {
-	s := slices.Clone(runs)
+	return rateStats{Median: median(runs), Min: slices.Min(runs), Max: slices.Max(runs), Runs: runs}
+}
+
+// median is the median of v (the mean of the middle two for an even
+// count); v must not be empty.
+func median(v []float64) float64 {
+	s := slices.Clone(v)
 	slices.Sort(s)
 	m := s[len(s)/2]
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return rateStats{Median: m, Min: s[0], Max: s[len(s)-1], Runs: runs}
+	return m
 }
 
 // machineReport holds the machine figures of `upg bench --membw --flops`.
@@ -66,10 +77,43 @@ type benchReport struct {
 	ParamsPerToken int64          `json:"matmul_params_per_token"`
 	EffectiveGBps  float64        `json:"decode_effective_gb_per_s"`
 	BandwidthEff   float64        `json:"bandwidth_efficiency,omitempty"`
+	Paired         *pairedBW      `json:"paired_bandwidth,omitempty"`
 	PrefillGFLOPs  float64        `json:"prefill_gflop_per_s"`
 	PrefillFLOPEff float64        `json:"prefill_flop_efficiency,omitempty"`
 	PeakRSS        int64          `json:"peak_rss_bytes"`
 	Machine        *machineReport `json:"machine,omitempty"`
+}
+
+// pairedBW is the read bandwidth measured right after each timed decode
+// run (--paired-membw) and the efficiency of each run against it.
+type pairedBW struct {
+	GBps       []float64 `json:"read_gb_per_s"`
+	Efficiency []float64 `json:"efficiency"`
+}
+
+// childEnv marks the `upg bench --membw` child process that measures the
+// paired bandwidth (the test binary's TestMain runs main for it).
+const childEnv = "UPG_BENCH_MEMBW_CHILD"
+
+// childBandwidth measures the read bandwidth in a child process of this
+// executable (`bench --membw --json`), so that its buffer does not count in
+// this process's peak RSS.
+func childBandwidth(ctx context.Context, threads int, bf *benchFlags) (float64, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("bench: paired bandwidth: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench", "--membw", "--json", "-t", strconv.Itoa(threads), "--membw-mib", strconv.Itoa(bf.membwMiB))
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("bench: paired bandwidth (%s bench --membw): %w", exe, err)
+	}
+	var mr machineReport
+	if err := json.Unmarshal(out, &mr); err != nil || mr.MemBW == nil {
+		return 0, fmt.Errorf("bench: paired bandwidth: unexpected output %q", out)
+	}
+	return mr.MemBW.MedianGBps, nil
 }
 
 func newBenchCmd() *cobra.Command {
@@ -88,7 +132,11 @@ func newBenchCmd() *cobra.Command {
 			"1 GiB) and FP32 FMA peak are measured with the same thread count after the model runs (so the\n" +
 			"buffer does not count in the peak RSS), giving bandwidth efficiency = bytes/token × decode tok/s ÷\n" +
 			"bandwidth and prefill FLOP efficiency = 2 × matrix parameters per token × prefill tok/s ÷ peak\n" +
-			"(attention FLOPs not counted). With --membw and/or --flops and no MODEL_DIR only those run.",
+			"(attention FLOPs not counted). With --paired-membw (the default) the bandwidth is also measured\n" +
+			"right after each timed decode run, in a child process, and the efficiency reported is the median\n" +
+			"of the runs' efficiencies against it: the machine's bandwidth drifts, so a single sample taken\n" +
+			"later can be far from the one the runs met. With --membw and/or --flops and no MODEL_DIR only\n" +
+			"those run.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if bf.reps < 1 || bf.prompt < 1 || bf.gen < 1 {
@@ -131,6 +179,7 @@ func newBenchCmd() *cobra.Command {
 	c.Flags().BoolVar(&bf.flops, "flops", false, "measure the FP32 FMA peak (alone when no MODEL_DIR is given)")
 	c.Flags().IntVar(&bf.membwMiB, "membw-mib", 1024, "buffer size of the bandwidth measurement in MiB")
 	c.Flags().DurationVar(&bf.flopsDur, "flops-time", time.Second, "duration of the FMA peak measurement")
+	c.Flags().BoolVar(&bf.paired, "paired-membw", true, "also measure the bandwidth after each decode run and pair each run with it")
 	return c
 }
 
@@ -190,7 +239,21 @@ func benchModel(ctx context.Context, dir string, mf *modelFlags, kv model.KVType
 		}
 		pre = append(pre, float64(bf.prompt)/pt.Seconds())
 		dec = append(dec, float64(bf.gen)/dt.Seconds())
-		fmt.Fprintf(text, "run %d/%d: prefill %d tok %.2f tok/s, decode %d tok %.2f tok/s\n", r, bf.reps, bf.prompt, pre[r-1], bf.gen, dec[r-1])
+		fmt.Fprintf(text, "run %d/%d: prefill %d tok %.2f tok/s, decode %d tok %.2f tok/s", r, bf.reps, bf.prompt, pre[r-1], bf.gen, dec[r-1])
+		if bf.paired {
+			bw, err := childBandwidth(ctx, rep.Threads, bf)
+			if err != nil {
+				return nil, err
+			}
+			if rep.Paired == nil {
+				rep.Paired = &pairedBW{}
+			}
+			eff := float64(rep.WeightBytes) * dec[r-1] / 1e9 / bw
+			rep.Paired.GBps = append(rep.Paired.GBps, bw)
+			rep.Paired.Efficiency = append(rep.Paired.Efficiency, eff)
+			fmt.Fprintf(text, "; read bandwidth after it %.1f GB/s: efficiency %.1f%%", bw, 100*eff)
+		}
+		fmt.Fprintln(text)
 	}
 	rep.Prefill, rep.Decode = newRateStats(pre), newRateStats(dec)
 	rep.PeakRSS = peakRSS() // before the bandwidth buffer exists
@@ -205,8 +268,13 @@ func benchModel(ctx context.Context, dir string, mf *modelFlags, kv model.KVType
 	}
 	rep.Machine = mr
 	rep.BandwidthEff = rep.EffectiveGBps / mr.MemBW.MedianGBps
+	how := "against the bandwidth measured after all runs"
+	if rep.Paired != nil {
+		rep.BandwidthEff = median(rep.Paired.Efficiency)
+		how = fmt.Sprintf("median of the runs against the bandwidth measured after each (median %.1f GB/s)", median(rep.Paired.GBps))
+	}
 	rep.PrefillFLOPEff = rep.PrefillGFLOPs / mr.FMA.GFLOPs
-	fmt.Fprintf(text, "bandwidth efficiency %.1f%% (decode), FLOP efficiency %.1f%% (prefill)\n", 100*rep.BandwidthEff, 100*rep.PrefillFLOPEff)
+	fmt.Fprintf(text, "bandwidth efficiency %.1f%% (decode; %s), FLOP efficiency %.1f%% (prefill)\n", 100*rep.BandwidthEff, how, 100*rep.PrefillFLOPEff)
 	return rep, nil
 }
 

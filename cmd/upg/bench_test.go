@@ -2,14 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
 // TestBenchCommand runs `upg bench` on the embedded model with a tiny
-// prompt and checks the report's figures are consistent (never its speed).
+// prompt and checks the report's figures are consistent (never its speed),
+// with the bandwidth paired with each run (the default) and without.
 func TestBenchCommand(t *testing.T) {
 	for _, kv := range []string{"f16", "f32"} {
-		out, err := run(t, "bench", "-t", "2", "-p", "8", "-n", "4", "-r", "3", "--kv", kv, "--membw-mib", "8", "--flops-time", "20ms", "--json")
+		paired := kv == "f16"
+		out, err := run(t, "bench", "-t", "2", "-p", "8", "-n", "4", "-r", "3", "--kv", kv, "--membw-mib", "8", "--flops-time", "20ms", "--json", "--paired-membw="+strconv.FormatBool(paired))
 		if err != nil {
 			t.Fatal(err, out)
 		}
@@ -32,8 +35,22 @@ func TestBenchCommand(t *testing.T) {
 		if m == nil || m.MemBW == nil || m.FMA == nil || m.MemBW.MedianGBps <= 0 || m.FMA.GFLOPs <= 0 || m.Threads != 2 {
 			t.Fatalf("machine figures %+v", m)
 		}
-		if eff := rep.EffectiveGBps / m.MemBW.MedianGBps; rep.BandwidthEff != eff || eff <= 0 {
-			t.Errorf("bandwidth efficiency %g, want %g", rep.BandwidthEff, eff)
+		switch p := rep.Paired; {
+		case !paired:
+			if eff := rep.EffectiveGBps / m.MemBW.MedianGBps; p != nil || rep.BandwidthEff != eff || eff <= 0 {
+				t.Errorf("bandwidth efficiency %g (paired %+v), want %g", rep.BandwidthEff, p, eff)
+			}
+		case p == nil || len(p.GBps) != 3 || len(p.Efficiency) != 3:
+			t.Fatalf("paired bandwidth %+v, want 3 runs", p)
+		default:
+			for i, bw := range p.GBps {
+				if want := float64(rep.WeightBytes) * rep.Decode.Runs[i] / 1e9 / bw; bw <= 0 || p.Efficiency[i] != want {
+					t.Errorf("run %d: %g GB/s, efficiency %g, want %g", i, bw, p.Efficiency[i], want)
+				}
+			}
+			if rep.BandwidthEff != median(p.Efficiency) {
+				t.Errorf("bandwidth efficiency %g, want the median of %v", rep.BandwidthEff, p.Efficiency)
+			}
 		}
 		if want := 2 * float64(wantParams) * rep.Prefill.Median / 1e9; rep.PrefillGFLOPs != want || rep.PrefillFLOPEff <= 0 {
 			t.Errorf("prefill %g GFLOP/s (efficiency %g), want %g", rep.PrefillGFLOPs, rep.PrefillFLOPEff, want)
