@@ -59,6 +59,15 @@ func mulPanel64Ref(c []float32, ldc int, a []float32, lda int, b []float32, ldb 
 	}
 }
 
+// NarrowF16 writes F32ToF16(src[i]) to dst[i] for i < len(src) (dst must
+// be at least as long), eight at a time with VCVTPS2PH (round to nearest
+// even) where the CPU has F16C and the build is not purego: the same bits
+// but for NaNs, which stay NaN with another payload.
+func NarrowF16(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	narrowF16(dst, src)
+}
+
 // WidenF16 writes F16ToF32(src[i]) to dst[i] for i < len(src) (dst must be
 // at least as long), eight at a time with VCVTPH2PS where the CPU has F16C
 // (and the build is not purego); NaNs then come out quiet.

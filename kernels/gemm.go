@@ -108,6 +108,13 @@ func widenBF16Ref(dst []float32, src []uint16) {
 	}
 }
 
+// narrowF16Ref is the specification of narrowF16.
+func narrowF16Ref(dst []uint16, src []float32) {
+	for i, f := range src {
+		dst[i] = F32ToF16(f)
+	}
+}
+
 // widenF16Ref is the specification of widenF16.
 func widenF16Ref(dst []float32, src []uint16) {
 	for i, h := range src {

@@ -56,6 +56,24 @@ func widenF16(dst []float32, src []uint16) {
 	widenF16Ref(dst[m:], src[m:])
 }
 
+// narrowF16 writes F32ToF16(src[i]) to dst[i] for i < len(src) (len(dst)
+// >= len(src)); NaNs keep another payload on the assembly path.
+func narrowF16(dst []uint16, src []float32) {
+	m := len(src) &^ 7
+	if haveF16C && m > 0 {
+		narrowF16F16C(&dst[0], &src[0], m)
+	} else {
+		m = 0
+	}
+	narrowF16Ref(dst[m:], src[m:])
+}
+
+// narrowF16F16C is narrowF16Ref for n elements, n a multiple of 8, with
+// VCVTPS2PH in round-to-nearest-even mode.
+//
+//go:noescape
+func narrowF16F16C(dst *uint16, src *float32, n int)
+
 // gemm4x6AVX512 computes, for r < 4 and t < 6,
 //
 //	out[t*ldo+r] += Σ_{c<k} w[r*ldw+c]·x[t*ldx+c]

@@ -224,6 +224,26 @@ whdone:
 	VZEROUPPER
 	RET
 
+// func narrowF16F16C(dst *uint16, src *float32, n int)
+TEXT ·narrowF16F16C(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   nhdone
+
+nhloop:
+	VMOVUPS   (SI), Y0
+	VCVTPS2PH $0, Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $16, DI
+	DECQ      CX
+	JNZ       nhloop
+
+nhdone:
+	VZEROUPPER
+	RET
+
 // func prefetchL2(p unsafe.Pointer, n int)
 TEXT ·prefetchL2(SB), NOSPLIT, $0-16
 	MOVQ p+0(FP), SI

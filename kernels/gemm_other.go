@@ -16,5 +16,8 @@ func widenBF16(dst []float32, src []uint16) { widenBF16Ref(dst, src) }
 // widenF16 is widenF16Ref on this build.
 func widenF16(dst []float32, src []uint16) { widenF16Ref(dst, src) }
 
+// narrowF16 is NarrowF16 after its length check: the reference here.
+func narrowF16(dst []uint16, src []float32) { narrowF16Ref(dst, src) }
+
 // prefetch is a no-op on this build.
 func prefetch(unsafe.Pointer, int) {}

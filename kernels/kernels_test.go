@@ -28,6 +28,46 @@ func TestF16RoundTrip(t *testing.T) {
 	}
 }
 
+// TestNarrowF16: NarrowF16 (VCVTPS2PH where present) equals F32ToF16 bit
+// for bit on every F16 value, the midpoints between neighbours (ties to
+// even), values that overflow or underflow, random float32 bit patterns and
+// tails of every length; NaN stays NaN.
+func TestNarrowF16(t *testing.T) {
+	var src []float32
+	for h := range 1 << 16 {
+		f := F16ToF32(uint16(h))
+		next := F16ToF32(uint16(h + 1))
+		src = append(src, f)
+		if f == f && next == next && h&0x7fff != 0x7bff && h&0x7fff != 0x7fff {
+			src = append(src, float32((float64(f)+float64(next))/2)) // the tie
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 1 << 16 {
+		src = append(src, math.Float32frombits(rng.Uint32()))
+	}
+	src = append(src, 65520, -65520, 1e-8, -3e-8, float32(math.Inf(1)), float32(math.Inf(-1)))
+	for _, n := range []int{len(src), 1, 7, 8, 9, 15, 17} {
+		dst := make([]uint16, n+1)
+		NarrowF16(dst, src[:n])
+		for i, f := range src[:n] {
+			want := F32ToF16(f)
+			if f != f {
+				if got := F16ToF32(dst[i]); got == got {
+					t.Fatalf("NaN %#08x → %#04x, not NaN", math.Float32bits(f), dst[i])
+				}
+				continue
+			}
+			if dst[i] != want {
+				t.Fatalf("n=%d: %g (%#08x) → %#04x, want %#04x", n, f, math.Float32bits(f), dst[i], want)
+			}
+		}
+		if dst[n] != 0 {
+			t.Fatalf("n=%d: wrote past the end", n)
+		}
+	}
+}
+
 func TestBF16(t *testing.T) {
 	cases := []struct {
 		f    float32

@@ -90,13 +90,8 @@ func (c *Cache) Store(l, pos int, k, v []float32) {
 		copy(c.V[l][off:off+len(v)], v)
 		return
 	}
-	kd, vd := c.K16[l][off:off+len(k)], c.V16[l][off:off+len(v)]
-	for i, x := range k {
-		kd[i] = kernels.F32ToF16(x)
-	}
-	for i, x := range v {
-		vd[i] = kernels.F32ToF16(x)
-	}
+	kernels.NarrowF16(c.K16[l][off:off+len(k)], k)
+	kernels.NarrowF16(c.V16[l][off:off+len(v)], v)
 }
 
 // Len is the number of positions stored.
