@@ -162,18 +162,6 @@ func (t *outlierTable) addDots(dst, x []float32, lo, hi int) {
 	}
 }
 
-// prefetch starts loading rows lo..hi-1's entries into cache, so that
-// addDots, after the chunk's LUT kernel, finds them there.
-func (t *outlierTable) prefetch(lo, hi int) {
-	if t.rowStart == nil {
-		return
-	}
-	i0, i1 := t.rowStart[lo], t.rowStart[hi]
-	kernels.Prefetch(t.row[i0:i1])
-	kernels.Prefetch(t.col[i0:i1])
-	kernels.Prefetch(t.val[i0:i1])
-}
-
 // dotRow returns Σ correction·x over row r's entries.
 func (t *outlierTable) dotRow(r int, x []float32) float32 {
 	if t.rowStart == nil {

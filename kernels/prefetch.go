@@ -4,9 +4,10 @@ import "unsafe"
 
 // Prefetch hints the CPU to bring the memory of s into L2 (one PREFETCHT1
 // per 64-byte line on amd64, nothing elsewhere or with the purego tag)
-// without waiting for it: a short array read right after a
-// long kernel — a chunk's outlier entries — then arrives while the kernel
-// runs instead of stalling on each line in turn. It has no other effect.
+// without waiting for it. It has no other effect. Once the core's fill
+// buffers are full, each further line waits for one to free, so a long
+// burst costs about the time of reading s; LUTBuildHalfPrefetch spreads
+// its lines over compute instead.
 func Prefetch[T any](s []T) {
 	if len(s) == 0 {
 		return
