@@ -41,33 +41,34 @@ func BenchmarkLUTDot(b *testing.B) {
 
 // BenchmarkLUTBuild times LUTBuildHalf ("fast") and its reference
 // lutBuildHalfGo ("ref") on the table of one input of n = 2048 and n = 5632
-// values at d = 4 from a 128-entry codebook half; bytes are table bytes
-// written.
+// values at d = 2 (lut4) and d = 4 (lut2) from a 128-entry codebook half;
+// bytes are table bytes written.
 func BenchmarkLUTBuild(b *testing.B) {
-	const d = 4
-	rng := rand.New(rand.NewPCG(3, 4))
-	half := make([]float32, d*128)
-	for i := range half {
-		half[i] = float32(rng.NormFloat64())
-	}
-	for _, n := range []int{2048, 5632} {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
+	for _, d := range []int{2, 4} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		half := make([]float32, d*128)
+		for i := range half {
+			half[i] = float32(rng.NormFloat64())
 		}
-		dst := make([]int8, (n+d-1)/d*128)
-		run := map[string]func(){
-			"fast": func() { _ = LUTBuildHalf(dst, x, d, half, 20) },
-			"ref":  func() { lutBuildHalfGo(dst, x, d, half, 20) },
-		}
-		for _, name := range []string{"fast", "ref"} {
-			f := run[name]
-			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
-				b.SetBytes(int64(len(dst)))
-				for b.Loop() {
-					f()
-				}
-			})
+		for _, n := range []int{2048, 5632} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			dst := make([]int8, (n+d-1)/d*128)
+			run := map[string]func(){
+				"fast": func() { _ = LUTBuildHalf(dst, x, d, half, 20) },
+				"ref":  func() { lutBuildHalfGo(dst, x, d, half, 20) },
+			}
+			for _, name := range []string{"fast", "ref"} {
+				f := run[name]
+				b.Run(fmt.Sprintf("%s/n=%d/d=%d", name, n, d), func(b *testing.B) {
+					b.SetBytes(int64(len(dst)))
+					for b.Loop() {
+						f()
+					}
+				})
+			}
 		}
 	}
 }
