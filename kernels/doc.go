@@ -22,15 +22,19 @@
 // the first 128 codebook entries (128 bytes per group; entries within 1 of
 // the reference, FMA against rounded products) and LUTDotSym sums table
 // lookups over 64-row tiles exactly in int32, one VPERMI2B and a masked
-// negation per 64 codes (lut_amd64.s); LUTScaleRows turns a tile's int32
-// sums into floats with F16 row scales, bit-identical to its reference
-// (lutscale_amd64.s).
+// negation per 64 codes (lut_amd64.s); LUTBuildHalfPrefetch also brings
+// the product's first codes into cache, two lines per group inside the
+// build loop; LUTScaleRows turns a tile's int32 sums into floats with F16
+// row scales, bit-identical to its reference (lutscale_amd64.s), and
+// MaxGroupNorm2 bounds the table's entries (groupnorm_amd64.s,
+// bit-identical). NarrowF16 stores F16 eight values per VCVTPS2PH.
 //
 // The Pool splits loops over persistent workers: ForArgs in one chunk per
 // thread, ForArgsBalanced in shrinking chunks taken in turn (guided: each
-// 1/(2·threads) of what is left). Hand-offs
-// spin briefly (yielding the core every few polls) before parking, so a
-// decoded token's ~200 loops cost about a microsecond each instead of a
-// goroutine wake-up. Prefetch hints a slice into cache. The package
-// imports nothing of upg's (it is a leaf).
+// 1/(2·threads) of what is left). Hand-offs spin briefly (PAUSE between
+// polls, yielding the core every 256) before parking, so a decoded token's
+// ~200 loops cost about a microsecond each instead of a goroutine wake-up;
+// a spinning worker may meanwhile prefetch a plan the caller posted
+// (PrefetchIdle). Prefetch hints a slice into cache. The package imports
+// nothing of upg's (it is a leaf).
 package kernels
