@@ -2,37 +2,40 @@
 
 #include "textflag.h"
 
+// HREDUCE folds the 16 lanes of z (y, x its lower halves) into lane 0 of
+// x with op; Y2 is scratch.
+#define HREDUCE(op, z, y, x) \
+	VEXTRACTF64X4 $1, z, Y2; \
+	op            Y2, y, y;  \
+	VEXTRACTF128  $1, y, X2; \
+	op            X2, x, x;  \
+	VPSRLDQ       $8, x, X2; \
+	op            X2, x, x;  \
+	VPSRLDQ       $4, x, X2; \
+	op            X2, x, x
+
 // GNFINISH stores the maximum of the lanes of Z0 at m and the sum of the
 // lanes of Z1 at s (NaN if any lane is).
 #define GNFINISH \
-	VEXTRACTF64X4 $1, Z0, Y2; \
-	VMAXPS        Y2, Y0, Y0; \
-	VEXTRACTF128  $1, Y0, X2; \
-	VMAXPS        X2, X0, X0; \
-	VPSRLDQ       $8, X0, X2; \
-	VMAXPS        X2, X0, X0; \
-	VPSRLDQ       $4, X0, X2; \
-	VMAXPS        X2, X0, X0; \
-	MOVSS         X0, m+16(FP); \
-	VEXTRACTF64X4 $1, Z1, Y2; \
-	VADDPS        Y2, Y1, Y1; \
-	VEXTRACTF128  $1, Y1, X2; \
-	VADDPS        X2, X1, X1; \
-	VPSRLDQ       $8, X1, X2; \
-	VADDPS        X2, X1, X1; \
-	VPSRLDQ       $4, X1, X2; \
-	VADDPS        X2, X1, X1; \
-	MOVSS         X1, s+20(FP); \
+	HREDUCE(VMAXPS, Z0, Y0, X0); \
+	MOVSS X0, m+16(FP);          \
+	HREDUCE(VADDPS, Z1, Y1, X1); \
+	MOVSS X1, s+20(FP);          \
 	VZEROUPPER
+
+// GNSTART loads x (SI) and n (CX), zeroes the running maxima Z0 and sums
+// Z1, and sets K1 to the lanes that hold a group's norm.
+#define GNSTART(mask) \
+	MOVQ   x+0(FP), SI; \
+	MOVQ   n+8(FP), CX; \
+	VPXORD Z0, Z0, Z0;  \
+	VPXORD Z1, Z1, Z1;  \
+	MOVL   mask, AX;    \
+	KMOVW  AX, K1
 
 // func maxGroupNorm2x2AVX512(x *float32, n int) (m, s float32)
 TEXT ·maxGroupNorm2x2AVX512(SB), NOSPLIT, $0-24
-	MOVQ   x+0(FP), SI
-	MOVQ   n+8(FP), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVL   $0x5555, AX
-	KMOVW  AX, K1
+	GNSTART($0x5555)
 
 gn2loop:
 	VMOVUPS (SI), Z2
@@ -49,12 +52,7 @@ gn2loop:
 
 // func maxGroupNorm2x4AVX512(x *float32, n int) (m, s float32)
 TEXT ·maxGroupNorm2x4AVX512(SB), NOSPLIT, $0-24
-	MOVQ   x+0(FP), SI
-	MOVQ   n+8(FP), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVL   $0x1111, AX
-	KMOVW  AX, K1
+	GNSTART($0x1111)
 
 gn4loop:
 	VMOVUPS (SI), Z2
