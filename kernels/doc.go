@@ -22,7 +22,9 @@
 // the first 128 codebook entries (128 bytes per group; entries within 1 of
 // the reference, FMA against rounded products) and LUTDotSym sums table
 // lookups over 64-row tiles exactly in int32, one VPERMI2B and a masked
-// negation per 64 codes (lut_amd64.s); LUTBuildHalfPrefetch also brings
+// negation per 64 codes, in passes over eight tiles, or four tiles read as
+// eight streams (each tile's two halves of the groups side by side: it
+// streams from memory as fast as eight), lut_amd64.s; LUTBuildHalfPrefetch also brings
 // the product's first codes into cache, two lines per group inside the
 // build loop; LUTScaleRows turns a tile's int32 sums into floats with F16
 // row scales, bit-identical to its reference (lutscale_amd64.s), and

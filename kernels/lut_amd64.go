@@ -62,7 +62,11 @@ func lutDotSym(out []int32, codes []byte, nt, G int, half []int8) {
 		lutDotSym8AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
 	}
 	for ; t+4 <= nt; t += 4 {
-		lutDotSym4AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+		if G%2 == 0 {
+			lutDotSym4x2AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+		} else {
+			lutDotSym4AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
+		}
 	}
 	for ; t+2 <= nt; t += 2 {
 		lutDotSym2AVX512(&out[t*LUTTileRows], &codes[t*tile], &half[0], G)
@@ -97,6 +101,15 @@ func lutDotSym2AVX512(out *int32, codes *byte, table *int8, G int)
 //
 //go:noescape
 func lutDotSym4AVX512(out *int32, codes *byte, table *int8, G int)
+
+// lutDotSym4x2AVX512 is lutDotSym4AVX512 for an even G that reads eight
+// streams, as the eight-tile kernel does: each tile's first and second
+// half of the groups side by side (groups h and h+G/2 per step, two table
+// loads), so that a four-tile pass streams from memory like an eight-tile
+// one.
+//
+//go:noescape
+func lutDotSym4x2AVX512(out *int32, codes *byte, table *int8, G int)
 
 // lutDotSym8AVX512 is lutDotSym1AVX512 for eight consecutive tiles sharing
 // each group's table loads.

@@ -217,6 +217,16 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	VPADDW     ta, ae, ae;      \
 	VPADDW     tb, ao, ao
 
+// LOOKUPSYMT is LOOKUPSYM with the half table in t0-t1.
+#define LOOKUPSYMT(addr, t0, t1, ta, tb, k, ae, ao) \
+	VMOVDQU64  addr, ta;        \
+	VPMOVB2M   ta, k;           \
+	VPERMI2B   t1, t0, ta;      \
+	VPSUBB     ta, Z2, k, ta;   \
+	VPSRLW     $8, ta, tb;      \
+	VPADDW     ta, ae, ae;      \
+	VPADDW     tb, ao, ao
+
 // func lutDotSym1AVX512(out *int32, codes *byte, table *int8, G int)
 TEXT ·lutDotSym1AVX512(SB), NOSPLIT, $0-32
 	LUTARGS
@@ -386,5 +396,67 @@ luts8group:
 	FLUSH(Z22, Z23, 1792)
 	TESTQ CX, CX
 	JNZ   luts8chunk
+	VZEROUPPER
+	RET
+
+// func lutDotSym4x2AVX512(out *int32, codes *byte, table *int8, G int)
+TEXT ·lutDotSym4x2AVX512(SB), NOSPLIT, $0-32
+	LUTARGS
+	LUTCONST
+	VPXORD Z2, Z2, Z2
+	ZEROTILE(0)
+	ZEROTILE(256)
+	ZEROTILE(512)
+	ZEROTILE(768)
+	MOVQ   R8, R10
+	SHRQ   $1, R10             // H·64: the second half of each tile's groups
+	LEAQ   (SI)(R10*1), R11
+	SHRQ   $1, CX              // H iterations, two groups each
+
+luts4x2chunk:
+	MOVQ    $64, BX            // 64 iterations: 128 lookups per accumulator
+	CMPQ    CX, BX
+	CMOVQLT CX, BX
+	SUBQ    BX, CX
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
+
+luts4x2group:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 512(R11)(R8*1)
+	PREFETCHT0 512(R11)(R8*2)
+	PREFETCHT0 512(R11)(R9*1)
+	LOADHALF
+	VPXORD     (DX)(R8*1), Z30, Z20   // group h+H's table: H·128 = G·64 bytes on
+	VPXORD     64(DX)(R8*1), Z30, Z21
+	LOOKUPSYMT((SI), Z0, Z1, Z4, Z5, K1, Z8, Z9)
+	LOOKUPSYMT((SI)(R8*1), Z0, Z1, Z6, Z7, K2, Z10, Z11)
+	LOOKUPSYMT((SI)(R8*2), Z0, Z1, Z16, Z17, K3, Z12, Z13)
+	LOOKUPSYMT((SI)(R9*1), Z0, Z1, Z18, Z19, K4, Z14, Z15)
+	LOOKUPSYMT((R11), Z20, Z21, Z22, Z23, K5, Z8, Z9)
+	LOOKUPSYMT((R11)(R8*1), Z20, Z21, Z24, Z25, K6, Z10, Z11)
+	LOOKUPSYMT((R11)(R8*2), Z20, Z21, Z26, Z27, K7, Z12, Z13)
+	LOOKUPSYMT((R11)(R9*1), Z20, Z21, Z4, Z5, K1, Z14, Z15)
+	ADDQ $64, SI
+	ADDQ $64, R11
+	ADDQ $128, DX
+	DECQ BX
+	JNZ  luts4x2group
+	FLUSH(Z8, Z9, 0)
+	FLUSH(Z10, Z11, 256)
+	FLUSH(Z12, Z13, 512)
+	FLUSH(Z14, Z15, 768)
+	TESTQ CX, CX
+	JNZ   luts4x2chunk
 	VZEROUPPER
 	RET

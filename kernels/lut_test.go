@@ -111,7 +111,7 @@ func TestLUTDotSymFastMatchesRef(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(21, 22))
 	kinds := []string{"random", "random-all", "max", "min", "extremes"}
-	for _, G := range []int{1, 3, 127, 128, 129, 300} {
+	for _, G := range []int{1, 2, 3, 127, 128, 129, 258, 300} {
 		for _, kind := range kinds {
 			half := halfTable(rng, kind, G, G%5)
 			for nt := 1; nt <= 17; nt++ {
