@@ -204,20 +204,10 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	VPXORD (DX), Z30, Z0;    \
 	VPXORD 64(DX), Z30, Z1
 
-// LOOKUPSYM looks the 64 codes at addr up in the half table Z0-Z1 (entry
+// LOOKUPSYMT looks the 64 codes at addr up in the half table t0-t1 (entry
 // code&127, then 0 − u for the codes with bit 7 set, in k; Z2 zero) and
 // adds the biased entries' words to ae and their odd bytes to ao; ta, tb
 // are scratch.
-#define LOOKUPSYM(addr, ta, tb, k, ae, ao) \
-	VMOVDQU64  addr, ta;        \
-	VPMOVB2M   ta, k;           \
-	VPERMI2B   Z1, Z0, ta;      \
-	VPSUBB     ta, Z2, k, ta;   \
-	VPSRLW     $8, ta, tb;      \
-	VPADDW     ta, ae, ae;      \
-	VPADDW     tb, ao, ao
-
-// LOOKUPSYMT is LOOKUPSYM with the half table in t0-t1.
 #define LOOKUPSYMT(addr, t0, t1, ta, tb, k, ae, ao) \
 	VMOVDQU64  addr, ta;        \
 	VPMOVB2M   ta, k;           \
@@ -226,6 +216,32 @@ GLOBL lutRowIdx<>(SB), RODATA|NOPTR, $128
 	VPSRLW     $8, ta, tb;      \
 	VPADDW     ta, ae, ae;      \
 	VPADDW     tb, ao, ao
+
+// LOOKUPSYM is LOOKUPSYMT with the half table in Z0-Z1 (LOADHALF).
+#define LOOKUPSYM(addr, ta, tb, k, ae, ao) LOOKUPSYMT(addr, Z0, Z1, ta, tb, k, ae, ao)
+
+// ZEROACC8 clears the accumulators Z8-Z15 (four tiles' ae, ao).
+#define ZEROACC8 \
+	VPXORD Z8, Z8, Z8;    \
+	VPXORD Z9, Z9, Z9;    \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	VPXORD Z12, Z12, Z12; \
+	VPXORD Z13, Z13, Z13; \
+	VPXORD Z14, Z14, Z14; \
+	VPXORD Z15, Z15, Z15
+
+// PREFETCH8 prefetches, 512 bytes ahead, the eight code streams at SI and
+// R11, each 0, 1, 2 and 3 tile strides (R8, R9 = 3·R8) on.
+#define PREFETCH8 \
+	PREFETCHT0 512(SI);       \
+	PREFETCHT0 512(SI)(R8*1); \
+	PREFETCHT0 512(SI)(R8*2); \
+	PREFETCHT0 512(SI)(R9*1); \
+	PREFETCHT0 512(R11);       \
+	PREFETCHT0 512(R11)(R8*1); \
+	PREFETCHT0 512(R11)(R8*2); \
+	PREFETCHT0 512(R11)(R9*1)
 
 // func lutDotSym1AVX512(out *int32, codes *byte, table *int8, G int)
 TEXT ·lutDotSym1AVX512(SB), NOSPLIT, $0-32
@@ -297,14 +313,7 @@ TEXT ·lutDotSym4AVX512(SB), NOSPLIT, $0-32
 
 luts4chunk:
 	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZEROACC8
 
 luts4group:
 	LOADHALF
@@ -346,14 +355,7 @@ TEXT ·lutDotSym8AVX512(SB), NOSPLIT, $0-32
 
 luts8chunk:
 	CHUNK
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZEROACC8
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
@@ -364,14 +366,7 @@ luts8chunk:
 	VPXORD Z23, Z23, Z23
 
 luts8group:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
-	PREFETCHT0 512(R11)
-	PREFETCHT0 512(R11)(R8*1)
-	PREFETCHT0 512(R11)(R8*2)
-	PREFETCHT0 512(R11)(R9*1)
+	PREFETCH8
 	LOADHALF
 	LOOKUPSYM((SI), Z4, Z5, K1, Z8, Z9)
 	LOOKUPSYM((SI)(R8*1), Z6, Z7, K2, Z10, Z11)
@@ -418,24 +413,10 @@ luts4x2chunk:
 	CMPQ    CX, BX
 	CMOVQLT CX, BX
 	SUBQ    BX, CX
-	VPXORD  Z8, Z8, Z8
-	VPXORD  Z9, Z9, Z9
-	VPXORD  Z10, Z10, Z10
-	VPXORD  Z11, Z11, Z11
-	VPXORD  Z12, Z12, Z12
-	VPXORD  Z13, Z13, Z13
-	VPXORD  Z14, Z14, Z14
-	VPXORD  Z15, Z15, Z15
+	ZEROACC8
 
 luts4x2group:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
-	PREFETCHT0 512(R11)
-	PREFETCHT0 512(R11)(R8*1)
-	PREFETCHT0 512(R11)(R8*2)
-	PREFETCHT0 512(R11)(R9*1)
+	PREFETCH8
 	LOADHALF
 	VPXORD     (DX)(R8*1), Z30, Z20   // group h+H's table: H·128 = G·64 bytes on
 	VPXORD     64(DX)(R8*1), Z30, Z21
