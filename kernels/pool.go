@@ -41,11 +41,10 @@ type poolWorker struct {
 	idleEnd atomic.Int64  // plans the worker prefetched to the end (for tests)
 }
 
-// idlePlan is memory a waiting worker prefetches: count regions of row
-// bytes, stride bytes apart from base.
+// idlePlan is memory a waiting worker prefetches: n bytes at base.
 type idlePlan struct {
-	base               unsafe.Pointer
-	row, stride, count int
+	base unsafe.Pointer
+	n    int
 }
 
 // spinFor is how long a worker or the caller polls before parking: longer
@@ -102,14 +101,13 @@ func (p *Pool) work(w *poolWorker) {
 		if g := w.idleGen.Load(); g != gen {
 			gen, plan, pos = g, w.idle, 0
 		}
-		if plan.base == nil || pos >= plan.row*plan.count {
+		if pos >= plan.n {
 			return false
 		}
 		// one 1 KiB step per poll keeps the reaction to a job quick
-		r, off := pos/plan.row, pos%plan.row
-		n := min(idleStep, plan.row-off)
-		prefetch(unsafe.Add(plan.base, r*plan.stride+off), n)
-		if pos += n; pos == plan.row*plan.count {
+		n := min(idleStep, plan.n-pos)
+		prefetch(unsafe.Add(plan.base, pos), n)
+		if pos += n; pos == plan.n {
 			w.idleEnd.Add(1)
 		}
 		return true
@@ -248,20 +246,18 @@ func (p *Pool) ForArgsBalanced(n, align int, a Args, fn func(a *Args, worker, lo
 const idleStep = 1 << 10
 
 // PrefetchIdle asks worker w (1 ≤ w < Threads; the caller is worker 0) to
-// prefetch into its cache, while it waits for the next loop, count regions
-// of row bytes, stride bytes apart, from the start of s: typically the
-// first bytes of the tiles of weights it will likely read first. It is a
-// hint: it changes no result, the worker stops at the next loop, and a
-// plan that does not fit in s, a parked worker or a pool without worker w
-// prefetches nothing. Like the loops, it must be called by the pool's one
-// caller, never during a loop.
-func PrefetchIdle[T any](p *Pool, w int, s []T, row, stride, count int) {
-	if p == nil || w < 1 || w >= p.threads || len(s) == 0 || row <= 0 || stride < row || count <= 0 ||
-		(count-1)*stride+row > len(s)*int(unsafe.Sizeof(s[0])) {
+// prefetch the memory of s into its cache while it waits for the next
+// loop: typically the first weights it will likely read in that loop. It
+// is a hint: it changes no result, the worker stops at the next loop, and
+// an empty s, a parked worker or a pool without worker w prefetches
+// nothing. Like the loops, it must be called by the pool's one caller,
+// never during a loop.
+func PrefetchIdle[T any](p *Pool, w int, s []T) {
+	if p == nil || w < 1 || w >= p.threads || len(s) == 0 {
 		return
 	}
 	wk := p.workers[w-1]
-	wk.idle = idlePlan{base: unsafe.Pointer(unsafe.SliceData(s)), row: row, stride: stride, count: count}
+	wk.idle = idlePlan{base: unsafe.Pointer(unsafe.SliceData(s)), n: len(s) * int(unsafe.Sizeof(s[0]))}
 	wk.idleGen.Add(1)
 }
 

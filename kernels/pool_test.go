@@ -179,7 +179,7 @@ func TestGuidedChunk(t *testing.T) {
 }
 
 // TestPrefetchIdle: a waiting worker prefetches a posted plan to its end;
-// plans that do not fit their slice or name no worker are ignored; loops
+// plans for the caller, for no worker or of nothing are ignored; loops
 // posted while a plan runs are unaffected and allocate nothing.
 func TestPrefetchIdle(t *testing.T) {
 	p := NewPool(2)
@@ -197,7 +197,7 @@ func TestPrefetchIdle(t *testing.T) {
 		}
 		want := w.idleEnd.Load() + 1
 		p.ForArgs(len(tl.seen), 16, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
-		PrefetchIdle(p, 1, buf, 5000, 1<<16, 16) // 16 regions of 5000 bytes, 64 KiB apart
+		PrefetchIdle(p, 1, buf[:80000+try]) // 78 KiB and a few bytes
 		posted++
 		deadline := time.Now().Add(20 * time.Millisecond)
 		for w.idleEnd.Load() < want && time.Now().Before(deadline) {
@@ -207,13 +207,10 @@ func TestPrefetchIdle(t *testing.T) {
 			break
 		}
 	}
-	for _, bad := range []struct{ w, row, stride, count int }{
-		{0, 64, 64, 1}, {2, 64, 64, 1}, {1, 0, 64, 1}, {1, 128, 64, 2}, {1, 64, 64, 0}, {1, 1 << 20, 1 << 20, 2}, {1, 1<<20 + 1, 1 << 21, 1},
-	} {
-		PrefetchIdle(p, bad.w, buf, bad.row, bad.stride, bad.count)
-	}
-	PrefetchIdle[byte](nil, 1, buf, 64, 64, 1)
-	PrefetchIdle(p, 1, buf[:0], 64, 64, 1)
+	PrefetchIdle(p, 0, buf) // the caller
+	PrefetchIdle(p, 2, buf) // no such worker
+	PrefetchIdle[byte](nil, 1, buf)
+	PrefetchIdle(p, 1, buf[:0])
 	if got := w.idleGen.Load(); got != posted {
 		t.Fatalf("%d plans posted, want %d (the others are invalid)", got, posted)
 	}
@@ -221,7 +218,7 @@ func TestPrefetchIdle(t *testing.T) {
 		tl.seen[i] = 0
 	}
 	allocs := testing.AllocsPerRun(20, func() {
-		PrefetchIdle(p, 1, buf, 1<<20, 1<<20, 1)
+		PrefetchIdle(p, 1, buf)
 		p.ForArgsBalanced(len(tl.seen), 16, Args{Obj: tl, A: counts, I: [4]int{1}}, tallyChunk)
 	})
 	if allocs != 0 {

@@ -303,7 +303,7 @@ func (g *sharedGroup) planPrefetch(total, align int) {
 func (g *sharedGroup) postIdlePrefetch(p *kernels.Pool) {
 	for w := 1; w < g.threads && w < len(g.pf); w++ {
 		if pl := &g.pf[w]; pl.done > 0 {
-			kernels.PrefetchIdle(p, w, pl.codes, pl.done, pl.done, 1)
+			kernels.PrefetchIdle(p, w, pl.codes[:pl.done])
 		}
 	}
 }
